@@ -1,0 +1,53 @@
+@token
+Feature: Get an access token (getToken, POST /admin/auth/token)
+  An admin exchanges their e-mail and password for an access token (a JWT)
+  that the backend then accepts as a bearer token on the admin routes. The
+  same validation rules as for logging in apply.
+
+  In the request bodies below, {{email}} and {{password}} stand for the
+  admin's configured e-mail and password, which never appear in this file.
+
+  Scenario: Good credentials give an access token that the backend accepts
+    When I request an access token with the admin's e-mail and password
+    Then the response status is 200
+    And the response body matches the "AdminBearerAuthRes" schema
+    And the access token is a well-formed JWT
+    When I ask who I am with the access token as a bearer
+    Then the response status is 200
+    And the response body matches the "AdminAuthRes" schema
+    And the response user has the admin's e-mail
+
+  Scenario: The e-mail is matched whatever its letter case
+    When I request an access token with the admin's e-mail in upper case and the admin's password
+    Then the response status is 200
+    And the response body matches the "AdminBearerAuthRes" schema
+
+  Scenario: A wrong password and an unknown e-mail get the same answer, and no token
+    When I request an access token with the admin's e-mail and a wrong password
+    Then the response status is 401
+    And the response does not contain an access token
+    And I keep the response as "wrong password"
+    When I request an access token with an unknown e-mail and a password
+    Then the response status is 401
+    And the response does not contain an access token
+    And the response is answered the same way as "wrong password"
+
+  Scenario Outline: A malformed token request is refused as invalid data (<case>)
+    When I request an access token with the body <body>
+    Then the response status is 400
+    And the response is an "invalid_data" error saying "<message>"
+    And the response does not contain an access token
+
+    Examples:
+      | case              | body                                                           | message                                                 |
+      | no e-mail         | {"password": "{{password}}"}                                     | email should not be empty, email must be an email       |
+      | no password       | {"email": "{{email}}"}                                           | password should not be empty, password must be a string |
+      | not an e-mail     | {"email": "not-an-email", "password": "{{password}}"}            | email must be an email                                  |
+      | extra property    | {"email": "{{email}}", "password": "{{password}}", "remember_me": true} | property remember_me should not exist              |
+      | password a number | {"email": "{{email}}", "password": 12345678}                     | password must be a string                               |
+
+  Scenario: A token body that is not JSON is refused
+    When I request an access token with the raw body "email=admin&password=secret" sent as JSON
+    Then the response status is 400
+    And the response body, if JSON, is an "invalid_data" error
+    And the response does not contain an access token

@@ -1,0 +1,78 @@
+//! Just enough JWT for this harness: HS256 signing and verification (the
+//! reference backend; a token "signed with another secret"), and reading a
+//! token's header and claims without verifying them (the "is a JWT" check).
+//! HS256 is one HMAC over two base64url segments; a full JWT library would
+//! bring RSA and EC code this harness never uses.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(secret: &[u8], signing_input: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(signing_input.as_bytes());
+    mac
+}
+
+/// Signs `claims` as an HS256 JWT with `secret`.
+pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{payload}");
+    let sig = URL_SAFE_NO_PAD.encode(mac(secret, &input).finalize().into_bytes());
+    format!("{input}.{sig}")
+}
+
+/// The claims of an HS256 token whose signature verifies with `secret`.
+pub fn verify_hs256(token: &str, secret: &[u8]) -> Option<Value> {
+    let (input, sig) = token.rsplit_once('.')?;
+    let (header, _) = decode_unverified(token)?;
+    if header.get("alg")?.as_str()? != "HS256" {
+        return None;
+    }
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    mac(secret, input).verify_slice(&sig).ok()?;
+    decode_unverified(token).map(|(_, claims)| claims)
+}
+
+/// Header and claims of a compact JWT, without checking the signature.
+pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || s.is_empty() {
+        return None;
+    }
+    let header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+    Some((header, claims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trip_and_wrong_secret() {
+        let t = sign_hs256(&json!({"user_id": "u", "domain": "admin"}), b"s3cret");
+        assert_eq!(verify_hs256(&t, b"s3cret").unwrap()["user_id"], "u");
+        assert!(verify_hs256(&t, b"other").is_none());
+        let (h, c) = decode_unverified(&t).unwrap();
+        assert_eq!(h["alg"], "HS256");
+        assert_eq!(c["domain"], "admin");
+    }
+
+    #[test]
+    fn tampered_payload_fails() {
+        let t = sign_hs256(&json!({"user_id": "u"}), b"k");
+        let mut parts: Vec<&str> = t.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(br#"{"user_id":"v"}"#);
+        parts[1] = &forged;
+        assert!(verify_hs256(&parts.join("."), b"k").is_none());
+        assert!(decode_unverified("a.b").is_none());
+    }
+}

@@ -1,0 +1,472 @@
+//! The embedded reference backend: the Medusa v1 admin auth contract, as
+//! CONTRACT.md describes a real Medusa 1.20.11, served in-process on a
+//! loopback port. It is the default target and the test bed of the harness.
+//!
+//! It imitates what a client can observe: status codes, content types,
+//! bodies (class-validator's messages), the signed `connect.sid` cookie of
+//! express-session, HS256 JWTs with Medusa's claims, and the API token
+//! header. Contract faults ([`Fault`]) can be switched on to prove that the
+//! suite notices when a backend breaks the contract.
+
+mod faults;
+mod session;
+
+pub use faults::{Fault, FaultSet};
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use url::Url;
+
+use crate::jwt;
+use crate::redact::Secret;
+
+/// Lifetime of an access token, as Medusa's `jwt.sign(..., {expiresIn: "24h"})`.
+const TOKEN_TTL_SECS: i64 = 86_400;
+/// Lifetime of the session cookie (Medusa: `maxAge: 10h`).
+const COOKIE_TTL_SECS: i64 = 10 * 3600;
+
+/// What the reference backend is seeded with.
+#[derive(Debug, Clone)]
+pub struct ReferenceConfig {
+    /// The admin's e-mail (stored lower-cased, as Medusa does).
+    pub admin_email: String,
+    /// The admin's password.
+    pub admin_password: Secret,
+    /// The admin's API token.
+    pub api_token: Secret,
+    /// Secret signing access tokens.
+    pub jwt_secret: Secret,
+    /// Secret signing session cookies.
+    pub cookie_secret: Secret,
+    /// Contract faults to commit.
+    pub faults: FaultSet,
+}
+
+impl ReferenceConfig {
+    /// A config with fresh random secrets and no fault.
+    pub fn random() -> Self {
+        ReferenceConfig {
+            admin_email: "admin@reference.medusa.test".into(),
+            admin_password: Secret::new(format!("pw-{}", random_id(20))),
+            api_token: Secret::new(format!("tok_{}", random_id(32))),
+            jwt_secret: Secret::new(random_id(32)),
+            cookie_secret: Secret::new(random_id(32)),
+            faults: FaultSet::default(),
+        }
+    }
+}
+
+/// A running reference backend. Dropping it stops the server.
+#[derive(Debug)]
+pub struct ReferenceServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl ReferenceServer {
+    /// Starts the backend on a random loopback port.
+    pub async fn start(config: ReferenceConfig) -> std::io::Result<ReferenceServer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let app = router(Arc::new(Backend::new(config)));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(ReferenceServer { addr, shutdown: Some(tx) })
+    }
+
+    /// Where it listens.
+    pub fn base_url(&self) -> Url {
+        Url::parse(&format!("http://{}", self.addr)).expect("a socket address makes a URL")
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A random alphanumeric string.
+pub fn random_id(len: usize) -> String {
+    use rand::Rng as _;
+    use rand::distr::Alphanumeric;
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    id: String,
+    email: String,
+    password: String,
+    api_token: Option<String>,
+    created_at: String,
+}
+
+impl User {
+    /// The user as Medusa serialises it: `password_hash` left out.
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "role": "admin",
+            "email": self.email,
+            "first_name": null,
+            "last_name": null,
+            "api_token": self.api_token,
+            "created_at": self.created_at,
+            "updated_at": self.created_at,
+            "deleted_at": null,
+            "metadata": null,
+        })
+    }
+}
+
+struct Backend {
+    users: Vec<User>,
+    sessions: Mutex<HashMap<String, Option<String>>>,
+    jwt_secret: Secret,
+    cookie_secret: Secret,
+    faults: FaultSet,
+}
+
+/// Who a request is, after the session, bearer and API-token strategies.
+enum Identity {
+    User(User),
+    /// A valid JWT of a user that no longer exists (Medusa: 400).
+    Vanished,
+    Nobody,
+}
+
+impl Backend {
+    fn new(cfg: ReferenceConfig) -> Self {
+        let now = now_rfc3339();
+        let admin = User {
+            id: format!("usr_{}", random_id(26).to_uppercase()),
+            email: cfg.admin_email.to_lowercase(),
+            password: cfg.admin_password.expose().to_owned(),
+            api_token: Some(cfg.api_token.expose().to_owned()),
+            created_at: now,
+        };
+        Backend {
+            users: vec![admin],
+            sessions: Mutex::new(HashMap::new()),
+            jwt_secret: cfg.jwt_secret,
+            cookie_secret: cfg.cookie_secret,
+            faults: cfg.faults,
+        }
+    }
+
+    fn on(&self, fault: Fault) -> bool {
+        self.faults.contains(fault)
+    }
+
+    fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    fn check_credentials(&self, email: &str, password: &str) -> Option<&User> {
+        let email = email.to_lowercase();
+        let user = self.users.iter().find(|u| u.email == email)?;
+        (user.password == password || self.on(Fault::AcceptWrongPassword)).then_some(user)
+    }
+
+    fn identify(&self, headers: &HeaderMap, session_user: Option<&str>) -> Identity {
+        if let Some(id) = session_user {
+            if let Some(u) = self.user_by_id(id) {
+                return Identity::User(u.clone());
+            }
+        }
+        if let Some(token) = bearer(headers) {
+            if self.on(Fault::ApiTokenAsBearer) {
+                if let Some(u) = self.users.iter().find(|u| u.api_token.as_deref() == Some(token)) {
+                    return Identity::User(u.clone());
+                }
+            }
+            if !self.on(Fault::IgnoreBearer) {
+                let secret_ok = jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes());
+                let claims = secret_ok.or_else(|| {
+                    self.on(Fault::AcceptForeignJwt).then(|| jwt::decode_unverified(token).map(|(_, c)| c)).flatten()
+                });
+                if let Some(claims) = claims {
+                    let fresh = claims["exp"].as_i64().is_some_and(|exp| exp > now_secs());
+                    if fresh && claims["domain"] == "admin" {
+                        return match claims["user_id"].as_str().and_then(|id| self.user_by_id(id)) {
+                            Some(u) => Identity::User(u.clone()),
+                            None => Identity::Vanished,
+                        };
+                    }
+                }
+            }
+        }
+        if let Some(token) = headers.get("x-medusa-access-token").and_then(|v| v.to_str().ok()) {
+            if !self.on(Fault::IgnoreApiToken) {
+                if let Some(u) = self.users.iter().find(|u| u.api_token.as_deref() == Some(token)) {
+                    return Identity::User(u.clone());
+                }
+            }
+        }
+        if self.on(Fault::WhoamiWithoutCredentials) {
+            return Identity::User(self.users[0].clone());
+        }
+        Identity::Nobody
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+fn router(backend: Arc<Backend>) -> Router {
+    Router::new().fallback(handle).with_state(backend)
+}
+
+async fn handle(State(b): State<Arc<Backend>>, method: Method, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let mut session = session::load(&b, &headers);
+    let mut resp = match (method.as_str(), uri.path()) {
+        ("POST", "/admin/auth") => login(&b, &mut session, &body, false),
+        ("POST", "/admin/auth/token") => login(&b, &mut session, &body, true),
+        ("GET", "/admin/auth") => whoami(&b, &session, &headers),
+        ("DELETE", "/admin/auth") => logout(&b, &mut session, &headers),
+        _ => plain(StatusCode::NOT_FOUND, "text/html; charset=utf-8", format!("Cannot {} {}", method, uri.path())),
+    };
+    session::store(&b, &session, &mut resp);
+    resp
+}
+
+fn login(b: &Backend, session: &mut session::Session, body: &Bytes, token: bool) -> Response {
+    let parsed: Value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return not_json(b),
+    };
+    let messages = validate(&parsed);
+    if !messages.is_empty() {
+        if b.on(Fault::ValidationAs500) {
+            return json_response(b, StatusCode::INTERNAL_SERVER_ERROR, json!({"type": "unknown_error", "code": "unknown_error", "message": "An unknown error occurred."}));
+        }
+        if b.on(Fault::ErrorAsHtml) {
+            return plain(StatusCode::BAD_REQUEST, "text/html; charset=utf-8", html_error(&messages.join(", ")));
+        }
+        if b.on(Fault::ErrorWithoutType) {
+            return json_response(b, StatusCode::BAD_REQUEST, json!({"message": messages.join(", ")}));
+        }
+        return json_response(b, StatusCode::BAD_REQUEST, json!({"type": "invalid_data", "message": messages.join(", ")}));
+    }
+    let email = parsed["email"].as_str().unwrap_or_default();
+    let password = parsed["password"].as_str().unwrap_or_default();
+    let Some(user) = b.check_credentials(email, password).cloned() else {
+        let known = b.users.iter().any(|u| u.email == email.to_lowercase());
+        if b.on(Fault::UserEnumeration) && !known {
+            return json_response(b, StatusCode::NOT_FOUND, json!({"type": "not_found", "message": format!("User with email {email} was not found")}));
+        }
+        let status = if b.on(Fault::Forbidden403) { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+        return plain(status, "text/plain; charset=utf-8", "Unauthorized".into());
+    };
+    if token {
+        let now = now_secs();
+        let secret = if b.on(Fault::TokenFromOtherSecret) { "another-secret" } else { b.jwt_secret.expose() };
+        let jwt = jwt::sign_hs256(&json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}), secret.as_bytes());
+        let body = faults::token_body(b, jwt);
+        let status = if b.on(Fault::Created201) { StatusCode::CREATED } else { StatusCode::OK };
+        return json_response(b, status, body);
+    }
+    if !b.on(Fault::LoginWithoutSession) {
+        session.user_id = Some(user.id.clone());
+    }
+    let status = if b.on(Fault::Created201) { StatusCode::CREATED } else { StatusCode::OK };
+    json_response(b, status, faults::auth_body(b, &user, false))
+}
+
+fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Response {
+    match b.identify(headers, session.user_id.as_deref()) {
+        Identity::User(u) => {
+            let other = b.on(Fault::WhoamiOtherUser);
+            json_response(b, StatusCode::OK, faults::auth_body(b, &u, other))
+        }
+        Identity::Vanished => plain(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "Bad Request".into()),
+        Identity::Nobody => unauthorized(),
+    }
+}
+
+fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> Response {
+    match b.identify(headers, session.user_id.as_deref()) {
+        Identity::User(_) => {
+            if !b.on(Fault::LogoutKeepsSession) {
+                session.destroy();
+            }
+            plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
+        }
+        Identity::Vanished => plain(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "Bad Request".into()),
+        Identity::Nobody if b.on(Fault::LogoutWithoutCredentials) => {
+            plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
+        }
+        Identity::Nobody => unauthorized(),
+    }
+}
+
+/// class-validator's messages for `AdminPostAuthReq`, in Medusa's order:
+/// unknown properties first (forbidNonWhitelisted), then email, then password.
+fn validate(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let obj = body.as_object().expect("caller passes an object");
+    for key in obj.keys() {
+        if key != "email" && key != "password" {
+            out.push(format!("property {key} should not exist"));
+        }
+    }
+    let email = obj.get("email");
+    if is_empty(email) {
+        out.push("email should not be empty".into());
+    }
+    if !email.and_then(Value::as_str).is_some_and(is_email) {
+        out.push("email must be an email".into());
+    }
+    let password = obj.get("password");
+    if is_empty(password) {
+        out.push("password should not be empty".into());
+    }
+    if !password.is_some_and(Value::is_string) {
+        out.push("password must be a string".into());
+    }
+    out
+}
+
+/// class-validator's `isNotEmpty`: `""`, `null` and `undefined` are empty.
+fn is_empty(v: Option<&Value>) -> bool {
+    matches!(v, None | Some(Value::Null)) || v.and_then(Value::as_str) == Some("")
+}
+
+/// A plain `local@domain.tld` check, close enough to validator.js `isEmail`
+/// for the inputs a client sends.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && !s.chars().any(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// body-parser's answer to a body that is not JSON: Express's HTML error page.
+fn not_json(b: &Backend) -> Response {
+    if b.on(Fault::NotJsonAs500) {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", html_error("Internal Server Error"));
+    }
+    plain(StatusCode::BAD_REQUEST, "text/html; charset=utf-8", html_error("SyntaxError: Unexpected token in JSON at position 0"))
+}
+
+fn html_error(text: &str) -> String {
+    format!("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n")
+}
+
+/// passport's refusal: 401, body `Unauthorized`, no content type.
+fn unauthorized() -> Response {
+    Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::from("Unauthorized")).expect("static response")
+}
+
+fn plain(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+        .body(Body::from(body))
+        .expect("static response")
+}
+
+fn json_response(b: &Backend, status: StatusCode, body: Value) -> Response {
+    let ct = if b.on(Fault::JsonAsTextPlain) { "text/plain; charset=utf-8" } else { "application/json; charset=utf-8" };
+    let mut text = body.to_string();
+    if b.on(Fault::TruncatedJson) {
+        text.truncate(text.len() / 2);
+    }
+    plain(status, ct, text)
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Now as `2026-11-29T14:35:53.510Z`, the way Medusa's dates serialise.
+fn now_rfc3339() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    format_utc(ms)
+}
+
+/// Formats milliseconds since the epoch as an RFC 3339 UTC timestamp.
+fn format_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+/// An HTTP date (`Sun, 29 Nov 2026 14:35:53 GMT`) `secs` from now, for `Expires`.
+fn http_date_in(secs: i64) -> String {
+    let t = std::time::SystemTime::now() + std::time::Duration::from_secs(secs.max(0) as u64);
+    let c = cookie::time::OffsetDateTime::from(t);
+    c.format(&cookie::time::format_description::well_known::Rfc2822)
+        .map(|s| s.replace("+0000", "GMT"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_messages_follow_class_validator() {
+        let v = |s: &str| validate(&serde_json::from_str(s).unwrap()).join(", ");
+        assert_eq!(v(r#"{"email":"a@b.co"}"#), "password should not be empty, password must be a string");
+        assert_eq!(v(r#"{"password":"x"}"#), "email should not be empty, email must be an email");
+        assert_eq!(
+            v("{}"),
+            "email should not be empty, email must be an email, password should not be empty, password must be a string"
+        );
+        assert_eq!(v(r#"{"email":"nope","password":"x"}"#), "email must be an email");
+        assert_eq!(v(r#"{"email":"a@b.co","password":"x","remember_me":true}"#), "property remember_me should not exist");
+        assert_eq!(v(r#"{"email":"a@b.co","password":5}"#), "password must be a string");
+        assert_eq!(v(r#"{"email":"a@b.co","password":""}"#), "password should not be empty");
+    }
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_utc(1_795_962_953_510), "2026-11-29T14:35:53.510Z");
+    }
+}

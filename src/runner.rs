@@ -1,0 +1,229 @@
+//! One run of the suite: resolve the target, check it answers, run every
+//! scenario concurrently, and say what happened.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use cucumber::writer::{self, Coloring, Stats as _, Verbosity};
+use cucumber::{World as _, WriterExt as _};
+use futures::FutureExt as _;
+
+use crate::client::{Auth, Body, Client, ClientSettings};
+use crate::config::{Config, Target};
+use crate::contract::{Call, V1};
+use crate::redact::{Redactor, Secret};
+use crate::reference::{ReferenceConfig, ReferenceServer};
+use crate::steps::AuthWorld;
+
+/// Exit code: every scenario passed.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the backend broke the contract (or nothing ran).
+pub const EXIT_CONTRACT: i32 = 1;
+/// Exit code: the configuration is wrong.
+pub const EXIT_CONFIG: i32 = 2;
+/// Exit code: the backend could not be reached.
+pub const EXIT_UNREACHABLE: i32 = 3;
+/// Exit code: the harness could not set up its target.
+pub const EXIT_SETUP: i32 = 4;
+
+/// What every scenario of a run shares.
+#[derive(Debug)]
+pub struct RunContext {
+    /// The run's HTTP client.
+    pub client: Client,
+    /// The admin's e-mail.
+    pub admin_email: String,
+    /// The admin's password.
+    pub admin_password: Secret,
+    /// The admin's API token, if configured.
+    pub api_token: Option<Secret>,
+    /// Masks secrets in everything the run writes.
+    pub redactor: Redactor,
+    failures: Mutex<Vec<FailedCheck>>,
+}
+
+impl RunContext {
+    /// Notes that `check` failed in `scenario`.
+    pub fn record_failure(&self, scenario: &str, check: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.push(FailedCheck { scenario: scenario.to_owned(), check: check.to_owned() });
+        }
+    }
+}
+
+/// A check that failed, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedCheck {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The check's name (`status`, `schema AdminAuthRes`, ...).
+    pub check: String,
+}
+
+/// What a run ended with.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Scenarios that passed.
+    pub passed: usize,
+    /// Scenarios that failed.
+    pub failed: usize,
+    /// Scenarios with skipped or undefined steps (a failure for a gate).
+    pub skipped: usize,
+    /// Scenarios left out on purpose (no API token), not run.
+    pub left_out: usize,
+    /// Feature files that did not parse, and failed hooks.
+    pub errors: usize,
+    /// Every failed check.
+    pub failed_checks: Vec<FailedCheck>,
+}
+
+impl Outcome {
+    /// Whether the gate is green: something ran and nothing failed.
+    pub fn is_success(&self) -> bool {
+        self.failed == 0 && self.skipped == 0 && self.errors == 0 && self.passed > 0
+    }
+
+    /// The process exit code for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        if self.is_success() { EXIT_OK } else { EXIT_CONTRACT }
+    }
+}
+
+/// Why a run could not run its scenarios.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The backend did not answer the preflight request.
+    #[error("the backend at {url} cannot be reached: {reason}\n  fix: start the backend, or check MEDUSA_BASE_URL (and MEDUSA_CA_CERT for https)")]
+    Unreachable {
+        /// Base URL tried.
+        url: String,
+        /// Transport error.
+        reason: String,
+    },
+    /// The target could not be set up.
+    #[error("cannot set up the target: {0}")]
+    Setup(String),
+}
+
+impl RunError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Unreachable { .. } => EXIT_UNREACHABLE,
+            RunError::Setup(_) => EXIT_SETUP,
+        }
+    }
+}
+
+/// Runs the suite as `config` says, writing progress and failures
+/// (redacted) to `out`.
+pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
+    let redactor = Redactor::new();
+    // Kept alive until the scenarios are done; dropping it stops it.
+    let mut _reference: Option<ReferenceServer> = None;
+    let (base_url, admin_email, admin_password, api_token) = match &config.target {
+        Target::Url { base_url, admin_email, admin_password, api_token } => {
+            (base_url.clone(), admin_email.clone(), admin_password.clone(), api_token.clone())
+        }
+        Target::Reference { faults } => {
+            let mut rc = ReferenceConfig::random();
+            rc.faults = faults.clone();
+            let server = ReferenceServer::start(rc.clone())
+                .await
+                .map_err(|e| RunError::Setup(format!("the reference backend cannot listen on loopback: {e}")))?;
+            let url = server.base_url();
+            _reference = Some(server);
+            (url, rc.admin_email, rc.admin_password, Some(rc.api_token))
+        }
+    };
+    redactor.add(admin_password.expose());
+    if let Some(t) = &api_token {
+        redactor.add(t.expose());
+    }
+    let ca_cert_pem = match &config.ca_cert {
+        Some(path) => Some(std::fs::read(path).map_err(|e| RunError::Setup(format!("cannot read {}: {e}", path.display())))?),
+        None => None,
+    };
+    let settings = ClientSettings {
+        base_url: base_url.clone(),
+        ca_cert_pem,
+        connect_timeout: config.connect_timeout,
+        request_timeout: config.request_timeout,
+    };
+    let client = Client::new(&settings, &V1).map_err(RunError::Setup)?;
+
+    // One request before the scenarios: a backend that is down gives one
+    // clear message, not dozens of identical failures.
+    client.send(Call::GetSession, &Auth::None, &Body::None).await.map_err(|e| RunError::Unreachable {
+        url: base_url.to_string(),
+        reason: e.reason,
+    })?;
+
+    let ctx = Arc::new(RunContext {
+        client,
+        admin_email,
+        admin_password,
+        api_token,
+        redactor: redactor.clone(),
+        failures: Mutex::new(Vec::new()),
+    });
+    let mut out = redactor.writer(out);
+    let _ = writeln!(out, "medusa-conformance: running {} against {}", config.features.display(), base_url);
+
+    let left_out = Arc::new(AtomicUsize::new(0));
+    let have_token = ctx.api_token.is_some();
+    let tags = config.tags.clone();
+    let filter = {
+        let left_out = left_out.clone();
+        move |feat: &cucumber::gherkin::Feature, rule: Option<&cucumber::gherkin::Rule>, sc: &cucumber::gherkin::Scenario| {
+            let all_tags: Vec<&String> =
+                feat.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(sc.tags.iter()).collect();
+            if let Some(t) = &tags {
+                if !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t) {
+                    return false;
+                }
+            }
+            if !have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
+                left_out.fetch_add(examples_count(sc), Ordering::Relaxed);
+                return false;
+            }
+            true
+        }
+    };
+
+    let hook_ctx = ctx.clone();
+    let console = writer::Basic::new(out, Coloring::Never, Verbosity::Default).summarized();
+    let cucumber = AuthWorld::cucumber()
+        .with_writer(console)
+        // The run is configured by Config alone, never by the process's
+        // arguments (the fault catalog test runs many suites in one process).
+        .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
+        .max_concurrent_scenarios(config.concurrency)
+        .fail_on_skipped()
+        .before(move |_feature, _rule, scenario, world| {
+            world.attach(hook_ctx.clone(), &scenario.name);
+            async {}.boxed_local()
+        });
+    let writer = cucumber.filter_run(config.features.clone(), filter).await;
+
+    let stats = writer.scenarios_stats();
+    let failed_checks = ctx.failures.lock().map(|f| f.clone()).unwrap_or_default();
+    Ok(Outcome {
+        passed: stats.passed,
+        failed: stats.failed,
+        skipped: stats.skipped,
+        left_out: left_out.load(Ordering::Relaxed),
+        errors: writer.parsing_errors() + writer.hook_errors(),
+        failed_checks,
+    })
+}
+
+/// How many scenarios a scenario (outline) expands to.
+fn examples_count(sc: &cucumber::gherkin::Scenario) -> usize {
+    if sc.examples.is_empty() {
+        1
+    } else {
+        sc.examples.iter().map(|e| e.table.as_ref().map_or(0, |t| t.rows.len().saturating_sub(1))).sum()
+    }
+}
