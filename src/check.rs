@@ -5,6 +5,10 @@
 //! can show the request and the response. Rendering goes through the
 //! [`Redactor`]: a report never shows a secret.
 
+// A failure carries the whole exchange; it is built only when a check
+// fails, so its size does not matter on the passing path.
+#![allow(clippy::result_large_err)]
+
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -71,7 +75,11 @@ impl Failure {
         if !self.schema_errors.is_empty() {
             let _ = writeln!(out, "schema errors ({}):", self.schema_errors.len());
             for e in &self.schema_errors {
-                let path = if e.instance_path.is_empty() { "(root)" } else { &e.instance_path };
+                let path = if e.instance_path.is_empty() {
+                    "(root)"
+                } else {
+                    &e.instance_path
+                };
                 let _ = writeln!(out, "  {path} [{}]: {}", e.keyword, e.message);
             }
         }
@@ -101,8 +109,17 @@ fn render_exchange(out: &mut String, ex: &Exchange) {
     for cookie in ex.set_cookies() {
         let _ = writeln!(out, "  set-cookie: {cookie}");
     }
-    let cut = if ex.truncated { ", cut at the body limit" } else { "" };
-    let _ = writeln!(out, "  body ({} bytes{cut}): {}", ex.body.len(), excerpt(&ex.body_text()));
+    let cut = if ex.truncated {
+        ", cut at the body limit"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "  body ({} bytes{cut}): {}",
+        ex.body.len(),
+        excerpt(&ex.body_text())
+    );
 }
 
 /// The request body with any `password` string replaced by the mask, so a
@@ -110,10 +127,10 @@ fn render_exchange(out: &mut String, ex: &Exchange) {
 fn mask_password_field(body: &str) -> String {
     match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(mut map)) => {
-            if let Some(p) = map.get_mut("password") {
-                if p.is_string() {
-                    *p = Value::String(MASK.to_owned());
-                }
+            if let Some(p) = map.get_mut("password")
+                && p.is_string()
+            {
+                *p = Value::String(MASK.to_owned());
             }
             Value::Object(map).to_string()
         }
@@ -145,7 +162,11 @@ pub fn unified_diff(expected: &str, actual: &str) -> String {
 }
 
 fn ensure_newline(s: &str) -> String {
-    if s.ends_with('\n') { s.to_owned() } else { format!("{s}\n") }
+    if s.ends_with('\n') {
+        s.to_owned()
+    } else {
+        format!("{s}\n")
+    }
 }
 
 /// Pretty JSON for diffs (keys sorted, so order never shows as a change).
@@ -158,9 +179,12 @@ pub fn status(ex: &Exchange, expected: u16) -> Result<(), Failure> {
     if ex.status == expected {
         return Ok(());
     }
-    Err(Failure::new("status", format!("expected status {expected}, got {}", ex.status))
-        .with_exchange(ex)
-        .with_diff(expected.to_string(), ex.status.to_string()))
+    Err(Failure::new(
+        "status",
+        format!("expected status {expected}, got {}", ex.status),
+    )
+    .with_exchange(ex)
+    .with_diff(expected.to_string(), ex.status.to_string()))
 }
 
 /// The response is JSON (by content type and by parse) and returns the value.
@@ -197,7 +221,13 @@ pub fn schema(ex: &Exchange, name: SchemaName) -> Result<Value, Failure> {
 }
 
 /// Two JSON values are equal; on difference, a diff of both.
-pub fn same_json(check: &str, summary: &str, expected: &Value, actual: &Value, ex: Option<&Exchange>) -> Result<(), Failure> {
+pub fn same_json(
+    check: &str,
+    summary: &str,
+    expected: &Value,
+    actual: &Value,
+    ex: Option<&Exchange>,
+) -> Result<(), Failure> {
     if expected == actual {
         return Ok(());
     }

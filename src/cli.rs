@@ -27,7 +27,9 @@ pub fn main_with_args(args: &[String]) -> i32 {
                 for (k, v) in VARS {
                     println!("  {k:<26} {v}");
                 }
-                println!("\nexit codes: 0 passed, 1 contract failure, 2 configuration error, 3 backend unreachable, 4 setup failed");
+                println!(
+                    "\nexit codes: 0 passed, 1 contract failure, 2 configuration error, 3 backend unreachable, 4 setup failed"
+                );
                 return EXIT_OK;
             }
             "--list-faults" => {
@@ -37,9 +39,12 @@ pub fn main_with_args(args: &[String]) -> i32 {
                 return EXIT_OK;
             }
             // `cargo test` passes libtest flags to harness = false targets.
-            "--nocapture" | "--quiet" | "-q" | "--color=never" | "--color=auto" | "--color=always" => {}
+            "--nocapture" | "--quiet" | "-q" | "--color=never" | "--color=auto"
+            | "--color=always" => {}
             other => {
-                eprintln!("configuration error: unknown argument '{other}'\n  fix: see medusa-conformance --help");
+                eprintln!(
+                    "configuration error: unknown argument '{other}'\n  fix: see medusa-conformance --help"
+                );
                 return EXIT_CONFIG;
             }
         }
@@ -52,7 +57,10 @@ pub fn main_with_args(args: &[String]) -> i32 {
         }
     };
     quiet_report_panics();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -77,13 +85,24 @@ pub fn main_with_args(args: &[String]) -> i32 {
                 );
             }
             if outcome.passed + outcome.failed + outcome.skipped == 0 {
-                let _ = writeln!(err, "error: no scenario ran: a release gate that checks nothing is red");
+                let _ = writeln!(
+                    err,
+                    "error: no scenario ran: a release gate that checks nothing is red"
+                );
             }
             if outcome.skipped > 0 {
-                let _ = writeln!(err, "error: {} scenario(s) had skipped or undefined steps", outcome.skipped);
+                let _ = writeln!(
+                    err,
+                    "error: {} scenario(s) had skipped or undefined steps",
+                    outcome.skipped
+                );
             }
             if outcome.errors > 0 {
-                let _ = writeln!(err, "error: {} feature file(s) or hook(s) failed", outcome.errors);
+                let _ = writeln!(
+                    err,
+                    "error: {} feature file(s) or hook(s) failed",
+                    outcome.errors
+                );
             }
             let _ = writeln!(err, "time: {:.3}s", elapsed.as_secs_f64());
             let _ = writeln!(
@@ -112,7 +131,13 @@ fn quiet_report_panics() {
         if msg.starts_with(REPORT_MARKER) {
             return;
         }
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("{}", Redactor::global().mask(&format!("harness panic{location}: {msg}")));
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "{}",
+            Redactor::global().mask(&format!("harness panic{location}: {msg}"))
+        );
     }));
 }

@@ -100,14 +100,21 @@ pub struct Exchange {
 impl Exchange {
     /// The response's `Content-Type`, if any.
     pub fn content_type(&self) -> Option<&str> {
-        self.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
     }
 
     /// Whether the response says it is JSON.
     pub fn is_json(&self) -> bool {
         self.content_type()
             .map(|ct| {
-                let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let ct = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 ct == "application/json" || ct.ends_with("+json")
             })
             .unwrap_or(false)
@@ -152,8 +159,14 @@ impl Client {
             }
             builder = builder.tls_certs_merge(certs);
         }
-        let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Client { http, base_url: settings.base_url.clone(), dialect })
+        let http = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            base_url: settings.base_url.clone(),
+            dialect,
+        })
     }
 
     /// The dialect this client speaks.
@@ -167,7 +180,12 @@ impl Client {
     }
 
     /// Sends `call` with `auth` and `body`, and reads the response.
-    pub async fn send(&self, call: Call, auth: &Auth, body: &Body) -> Result<Exchange, TransportError> {
+    pub async fn send(
+        &self,
+        call: Call,
+        auth: &Auth,
+        body: &Body,
+    ) -> Result<Exchange, TransportError> {
         let route = self.dialect.route(call);
         let path = route.path.to_owned();
         let fail = |reason: String| TransportError {
@@ -176,15 +194,21 @@ impl Client {
             reason,
         };
         let url = join(&self.base_url, route.path).map_err(&fail)?;
-        let method = reqwest::Method::from_bytes(route.method.as_bytes()).map_err(|e| fail(e.to_string()))?;
+        let method = reqwest::Method::from_bytes(route.method.as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
         let mut headers: Vec<(String, String)> = Vec::new();
         match auth {
             Auth::None => {}
-            Auth::Cookie(v) => {
-                headers.push(("cookie".into(), format!("{}={}", self.dialect.session_cookie, v.expose())))
+            Auth::Cookie(v) => headers.push((
+                "cookie".into(),
+                format!("{}={}", self.dialect.session_cookie, v.expose()),
+            )),
+            Auth::Bearer(t) => {
+                headers.push(("authorization".into(), format!("Bearer {}", t.expose())))
             }
-            Auth::Bearer(t) => headers.push(("authorization".into(), format!("Bearer {}", t.expose()))),
-            Auth::ApiToken(t) => headers.push((self.dialect.api_token_header.into(), t.expose().to_owned())),
+            Auth::ApiToken(t) => {
+                headers.push((self.dialect.api_token_header.into(), t.expose().to_owned()))
+            }
         }
         let request_body = match body {
             Body::None => None,
@@ -197,7 +221,8 @@ impl Client {
         let mut map = HeaderMap::new();
         for (k, v) in &headers {
             let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| fail(e.to_string()))?;
-            let value = HeaderValue::from_str(v).map_err(|_| fail(format!("header {k} is not valid")))?;
+            let value =
+                HeaderValue::from_str(v).map_err(|_| fail(format!("header {k} is not valid")))?;
             map.append(name, value);
         }
         let mut req = self.http.request(method, url).headers(map);
@@ -270,8 +295,14 @@ mod tests {
     #[test]
     fn join_keeps_base_prefix() {
         let base = Url::parse("http://h:1/medusa/").unwrap();
-        assert_eq!(join(&base, "/admin/auth").unwrap().as_str(), "http://h:1/medusa/admin/auth");
+        assert_eq!(
+            join(&base, "/admin/auth").unwrap().as_str(),
+            "http://h:1/medusa/admin/auth"
+        );
         let base = Url::parse("http://h:1").unwrap();
-        assert_eq!(join(&base, "/admin/auth").unwrap().as_str(), "http://h:1/admin/auth");
+        assert_eq!(
+            join(&base, "/admin/auth").unwrap().as_str(),
+            "http://h:1/admin/auth"
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::reference::FaultSet;
 use crate::redact::Secret;
+use crate::reference::FaultSet;
 
 /// Where the backend under test comes from.
 #[derive(Debug, Clone)]
@@ -60,22 +60,55 @@ pub struct ConfigError {
 }
 
 fn err(problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
-    ConfigError { problem: problem.into(), fix: fix.into() }
+    ConfigError {
+        problem: problem.into(),
+        fix: fix.into(),
+    }
 }
 
 /// The environment variables the harness reads, for docs and `--help`.
 pub const VARS: &[(&str, &str)] = &[
-    ("MEDUSA_BASE_URL", "base URL of the backend under test; unset: the embedded reference backend"),
-    ("MEDUSA_ADMIN_EMAIL", "admin e-mail (required with MEDUSA_BASE_URL)"),
-    ("MEDUSA_ADMIN_PASSWORD", "admin password (required with MEDUSA_BASE_URL)"),
-    ("MEDUSA_API_TOKEN", "the admin's API token; unset: @api-token scenarios are left out, with a notice"),
-    ("MEDUSA_CA_CERT", "PEM file of a CA to trust for https (a test CA)"),
-    ("MEDUSA_TARGET", "url or reference; default: url if MEDUSA_BASE_URL is set, else reference"),
-    ("MEDUSA_REFERENCE_FAULTS", "comma-separated contract faults for the reference backend to commit"),
-    ("MEDUSA_FEATURES", "folder of .feature files (default: features/)"),
+    (
+        "MEDUSA_BASE_URL",
+        "base URL of the backend under test; unset: the embedded reference backend",
+    ),
+    (
+        "MEDUSA_ADMIN_EMAIL",
+        "admin e-mail (required with MEDUSA_BASE_URL)",
+    ),
+    (
+        "MEDUSA_ADMIN_PASSWORD",
+        "admin password (required with MEDUSA_BASE_URL)",
+    ),
+    (
+        "MEDUSA_API_TOKEN",
+        "the admin's API token; unset: @api-token scenarios are left out, with a notice",
+    ),
+    (
+        "MEDUSA_CA_CERT",
+        "PEM file of a CA to trust for https (a test CA)",
+    ),
+    (
+        "MEDUSA_TARGET",
+        "url or reference; default: url if MEDUSA_BASE_URL is set, else reference",
+    ),
+    (
+        "MEDUSA_REFERENCE_FAULTS",
+        "comma-separated contract faults for the reference backend to commit",
+    ),
+    (
+        "MEDUSA_FEATURES",
+        "folder of .feature files (default: features/)",
+    ),
     ("MEDUSA_CONCURRENCY", "scenarios run at once (default 16)"),
-    ("MEDUSA_TIMEOUT_MS", "request timeout in ms (default 10000; connect timeout is the smaller of it and 5000)"),
-    ("MEDUSA_TAGS", "run only scenarios with this tag, e.g. @login"),
+    (
+        "MEDUSA_TIMEOUT_MS",
+        "request timeout in ms (default 10000; connect timeout is the smaller of it and 5000)",
+    ),
+    (
+        "MEDUSA_TAGS",
+        "run only scenarios with this tag, e.g. @login",
+    ),
 ];
 
 impl Config {
@@ -89,56 +122,104 @@ impl Config {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let base_url = get("MEDUSA_BASE_URL");
         let target_kind = get("MEDUSA_TARGET").unwrap_or_else(|| {
-            if base_url.is_some() { "url".into() } else { "reference".into() }
+            if base_url.is_some() {
+                "url".into()
+            } else {
+                "reference".into()
+            }
         });
         let target = match target_kind.as_str() {
             "url" => {
                 let raw = base_url.ok_or_else(|| {
-                    err("MEDUSA_TARGET=url but MEDUSA_BASE_URL is not set", "set MEDUSA_BASE_URL=http://host:port")
+                    err(
+                        "MEDUSA_TARGET=url but MEDUSA_BASE_URL is not set",
+                        "set MEDUSA_BASE_URL=http://host:port",
+                    )
                 })?;
                 let base_url = Url::parse(raw.trim()).map_err(|e| {
-                    err(format!("MEDUSA_BASE_URL is not a URL ({e})"), "give a full URL such as http://127.0.0.1:9000")
+                    err(
+                        format!("MEDUSA_BASE_URL is not a URL ({e})"),
+                        "give a full URL such as http://127.0.0.1:9000",
+                    )
                 })?;
                 if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
                     return Err(err(
-                        format!("MEDUSA_BASE_URL must be an http or https URL with a host, got scheme '{}'", base_url.scheme()),
+                        format!(
+                            "MEDUSA_BASE_URL must be an http or https URL with a host, got scheme '{}'",
+                            base_url.scheme()
+                        ),
                         "give a URL such as http://127.0.0.1:9000 or https://staging.example.com",
                     ));
                 }
                 let admin_email = get("MEDUSA_ADMIN_EMAIL").ok_or_else(|| {
-                    err("MEDUSA_BASE_URL is set but MEDUSA_ADMIN_EMAIL is not", "set MEDUSA_ADMIN_EMAIL to the admin user's e-mail")
+                    err(
+                        "MEDUSA_BASE_URL is set but MEDUSA_ADMIN_EMAIL is not",
+                        "set MEDUSA_ADMIN_EMAIL to the admin user's e-mail",
+                    )
                 })?;
-                let admin_password = get("MEDUSA_ADMIN_PASSWORD").map(Secret::new).ok_or_else(|| {
-                    err("MEDUSA_BASE_URL is set but MEDUSA_ADMIN_PASSWORD is not", "set MEDUSA_ADMIN_PASSWORD to the admin user's password")
-                })?;
-                Target::Url { base_url, admin_email, admin_password, api_token: get("MEDUSA_API_TOKEN").map(Secret::new) }
+                let admin_password =
+                    get("MEDUSA_ADMIN_PASSWORD")
+                        .map(Secret::new)
+                        .ok_or_else(|| {
+                            err(
+                                "MEDUSA_BASE_URL is set but MEDUSA_ADMIN_PASSWORD is not",
+                                "set MEDUSA_ADMIN_PASSWORD to the admin user's password",
+                            )
+                        })?;
+                Target::Url {
+                    base_url,
+                    admin_email,
+                    admin_password,
+                    api_token: get("MEDUSA_API_TOKEN").map(Secret::new),
+                }
             }
             "reference" => {
                 let faults = FaultSet::parse(&get("MEDUSA_REFERENCE_FAULTS").unwrap_or_default())
-                    .map_err(|e| err(format!("MEDUSA_REFERENCE_FAULTS: {e}"), "use names from `medusa-conformance --list-faults`"))?;
+                    .map_err(|e| {
+                    err(
+                        format!("MEDUSA_REFERENCE_FAULTS: {e}"),
+                        "use names from `medusa-conformance --list-faults`",
+                    )
+                })?;
                 Target::Reference { faults }
             }
             other => {
-                return Err(err(format!("unknown MEDUSA_TARGET '{other}'"), "use MEDUSA_TARGET=url or MEDUSA_TARGET=reference"));
+                return Err(err(
+                    format!("unknown MEDUSA_TARGET '{other}'"),
+                    "use MEDUSA_TARGET=url or MEDUSA_TARGET=reference",
+                ));
             }
         };
         let ca_cert = get("MEDUSA_CA_CERT").map(PathBuf::from);
         if let Some(path) = &ca_cert {
             std::fs::metadata(path).map_err(|e| {
-                err(format!("MEDUSA_CA_CERT {} cannot be read: {e}", path.display()), "point MEDUSA_CA_CERT at a readable PEM file")
+                err(
+                    format!("MEDUSA_CA_CERT {} cannot be read: {e}", path.display()),
+                    "point MEDUSA_CA_CERT at a readable PEM file",
+                )
             })?;
         }
         let number = |key: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
             match get(key) {
                 None => Ok(default),
-                Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| {
-                    err(format!("{key} must be a whole number of at least {min}, got '{v}'"), format!("unset {key} or give a number"))
-                }),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n >= min)
+                    .ok_or_else(|| {
+                        err(
+                            format!("{key} must be a whole number of at least {min}, got '{v}'"),
+                            format!("unset {key} or give a number"),
+                        )
+                    }),
             }
         };
         let concurrency = number("MEDUSA_CONCURRENCY", 16, 1)? as usize;
         let timeout_ms = number("MEDUSA_TIMEOUT_MS", 10_000, 1)?;
-        let features = get("MEDUSA_FEATURES").map(PathBuf::from).unwrap_or_else(default_features_dir);
+        let features = get("MEDUSA_FEATURES")
+            .map(PathBuf::from)
+            .unwrap_or_else(default_features_dir);
         if !features.is_dir() {
             return Err(err(
                 format!("the feature folder {} does not exist", features.display()),
@@ -146,10 +227,13 @@ impl Config {
             ));
         }
         let tags = get("MEDUSA_TAGS");
-        if let Some(t) = &tags {
-            if !t.starts_with('@') || t.contains(char::is_whitespace) {
-                return Err(err(format!("MEDUSA_TAGS must be one tag like @login, got '{t}'"), "give one tag, e.g. MEDUSA_TAGS=@whoami"));
-            }
+        if let Some(t) = &tags
+            && (!t.starts_with('@') || t.contains(char::is_whitespace))
+        {
+            return Err(err(
+                format!("MEDUSA_TAGS must be one tag like @login, got '{t}'"),
+                "give one tag, e.g. MEDUSA_TAGS=@whoami",
+            ));
         }
         Ok(Config {
             target,
@@ -166,7 +250,11 @@ impl Config {
 /// `features/` of the working directory, else the one this binary was built from.
 fn default_features_dir() -> PathBuf {
     let here = PathBuf::from("features");
-    if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features") }
+    if here.is_dir() {
+        here
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features")
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +263,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -188,26 +279,54 @@ mod tests {
     fn a_url_needs_credentials() {
         let e = cfg(&[("MEDUSA_BASE_URL", "http://127.0.0.1:9000")]).unwrap_err();
         assert!(e.problem.contains("MEDUSA_ADMIN_EMAIL"), "{e}");
-        let e = cfg(&[("MEDUSA_BASE_URL", "http://127.0.0.1:9000"), ("MEDUSA_ADMIN_EMAIL", "a@b.co")]).unwrap_err();
+        let e = cfg(&[
+            ("MEDUSA_BASE_URL", "http://127.0.0.1:9000"),
+            ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+        ])
+        .unwrap_err();
         assert!(e.problem.contains("MEDUSA_ADMIN_PASSWORD"), "{e}");
     }
 
     #[test]
     fn bad_urls_and_values_are_refused() {
         for url in ["not a url", "ftp://host/", "localhost:9000"] {
-            let e = cfg(&[("MEDUSA_BASE_URL", url), ("MEDUSA_ADMIN_EMAIL", "a@b.co"), ("MEDUSA_ADMIN_PASSWORD", "p")]).unwrap_err();
+            let e = cfg(&[
+                ("MEDUSA_BASE_URL", url),
+                ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+                ("MEDUSA_ADMIN_PASSWORD", "p"),
+            ])
+            .unwrap_err();
             assert!(e.problem.contains("MEDUSA_BASE_URL"), "{url}: {e}");
         }
-        assert!(cfg(&[("MEDUSA_TARGET", "moon")]).unwrap_err().problem.contains("MEDUSA_TARGET"));
+        assert!(
+            cfg(&[("MEDUSA_TARGET", "moon")])
+                .unwrap_err()
+                .problem
+                .contains("MEDUSA_TARGET")
+        );
         assert!(cfg(&[("MEDUSA_CONCURRENCY", "0")]).is_err());
-        assert!(cfg(&[("MEDUSA_CA_CERT", "/nonexistent/ca.pem")]).unwrap_err().problem.contains("MEDUSA_CA_CERT"));
+        assert!(
+            cfg(&[("MEDUSA_CA_CERT", "/nonexistent/ca.pem")])
+                .unwrap_err()
+                .problem
+                .contains("MEDUSA_CA_CERT")
+        );
         assert!(cfg(&[("MEDUSA_REFERENCE_FAULTS", "nope")]).is_err());
     }
 
     #[test]
     fn the_password_is_not_in_debug_output() {
-        let c = cfg(&[("MEDUSA_BASE_URL", "http://h:1"), ("MEDUSA_ADMIN_EMAIL", "a@b.co"), ("MEDUSA_ADMIN_PASSWORD", "hunter22"), ("MEDUSA_API_TOKEN", "tok-secret")]).unwrap();
+        let c = cfg(&[
+            ("MEDUSA_BASE_URL", "http://h:1"),
+            ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+            ("MEDUSA_ADMIN_PASSWORD", "hunter22"),
+            ("MEDUSA_API_TOKEN", "tok-secret"),
+        ])
+        .unwrap();
         let debug = format!("{c:?}");
-        assert!(!debug.contains("hunter22") && !debug.contains("tok-secret"), "{debug}");
+        assert!(
+            !debug.contains("hunter22") && !debug.contains("tok-secret"),
+            "{debug}"
+        );
     }
 }

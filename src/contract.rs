@@ -69,7 +69,11 @@ pub static V1: Dialect = Dialect {
             path: "/admin/auth",
             success_schema: Some(SchemaName::AdminAuthRes),
         },
-        Call::DeleteSession => Route { method: "DELETE", path: "/admin/auth", success_schema: None },
+        Call::DeleteSession => Route {
+            method: "DELETE",
+            path: "/admin/auth",
+            success_schema: None,
+        },
         Call::GetToken => Route {
             method: "POST",
             path: "/admin/auth/token",
@@ -95,8 +99,12 @@ pub enum SchemaName {
 
 impl SchemaName {
     /// Every schema, in file order.
-    pub const ALL: [SchemaName; 4] =
-        [SchemaName::AdminAuthRes, SchemaName::AdminBearerAuthRes, SchemaName::User, SchemaName::Error];
+    pub const ALL: [SchemaName; 4] = [
+        SchemaName::AdminAuthRes,
+        SchemaName::AdminBearerAuthRes,
+        SchemaName::User,
+        SchemaName::Error,
+    ];
 
     /// The name used in feature files and file names.
     pub fn as_str(self) -> &'static str {
@@ -169,7 +177,9 @@ impl Schemas {
         }
         let mut registry = jsonschema::Registry::new();
         for (_, id, doc) in &docs {
-            registry = registry.add(id.as_str(), doc.clone()).map_err(|e| e.to_string())?;
+            registry = registry
+                .add(id.as_str(), doc.clone())
+                .map_err(|e| e.to_string())?;
         }
         let registry = registry.prepare().map_err(|e| e.to_string())?;
         let mut validators = HashMap::new();
@@ -215,7 +225,11 @@ mod tests {
     }
 
     fn keywords(name: SchemaName, v: &Value) -> Vec<(String, String)> {
-        Schemas::get().errors(name, v).into_iter().map(|e| (e.instance_path, e.keyword)).collect()
+        Schemas::get()
+            .errors(name, v)
+            .into_iter()
+            .map(|e| (e.instance_path, e.keyword))
+            .collect()
     }
 
     #[test]
@@ -236,7 +250,11 @@ mod tests {
             let mut u = user();
             u[field] = value;
             let errs = keywords(SchemaName::AdminAuthRes, &json!({ "user": u }));
-            assert_eq!(errs, vec![(format!("/user/{field}"), keyword.to_owned())], "{field}");
+            assert_eq!(
+                errs,
+                vec![(format!("/user/{field}"), keyword.to_owned())],
+                "{field}"
+            );
         }
     }
 
@@ -244,7 +262,10 @@ mod tests {
     fn missing_leaked_and_unknown_fields_fail() {
         let mut u = user();
         u.as_object_mut().unwrap().remove("deleted_at");
-        assert_eq!(keywords(SchemaName::User, &u), vec![(String::new(), "required".to_owned())]);
+        assert_eq!(
+            keywords(SchemaName::User, &u),
+            vec![(String::new(), "required".to_owned())]
+        );
         let mut u = user();
         u["password_hash"] = json!("x");
         assert!(!keywords(SchemaName::User, &u).is_empty());
@@ -255,14 +276,26 @@ mod tests {
 
     #[test]
     fn bearer_res_requires_a_string_access_token() {
-        assert!(keywords(SchemaName::AdminBearerAuthRes, &json!({"access_token": "t"})).is_empty());
+        assert!(
+            keywords(
+                SchemaName::AdminBearerAuthRes,
+                &json!({"access_token": "t"})
+            )
+            .is_empty()
+        );
         assert!(!keywords(SchemaName::AdminBearerAuthRes, &json!({"accessToken": "t"})).is_empty());
         assert!(!keywords(SchemaName::AdminBearerAuthRes, &json!({"access_token": 1})).is_empty());
     }
 
     #[test]
     fn error_body_needs_type_and_message() {
-        assert!(keywords(SchemaName::Error, &json!({"type": "invalid_data", "message": "m"})).is_empty());
+        assert!(
+            keywords(
+                SchemaName::Error,
+                &json!({"type": "invalid_data", "message": "m"})
+            )
+            .is_empty()
+        );
         assert!(!keywords(SchemaName::Error, &json!({"message": "m"})).is_empty());
     }
 

@@ -47,7 +47,10 @@ impl RunContext {
     /// Notes that `check` failed in `scenario`.
     pub fn record_failure(&self, scenario: &str, check: &str) {
         if let Ok(mut f) = self.failures.lock() {
-            f.push(FailedCheck { scenario: scenario.to_owned(), check: check.to_owned() });
+            f.push(FailedCheck {
+                scenario: scenario.to_owned(),
+                check: check.to_owned(),
+            });
         }
     }
 }
@@ -86,7 +89,11 @@ impl Outcome {
 
     /// The process exit code for this outcome.
     pub fn exit_code(&self) -> i32 {
-        if self.is_success() { EXIT_OK } else { EXIT_CONTRACT }
+        if self.is_success() {
+            EXIT_OK
+        } else {
+            EXIT_CONTRACT
+        }
     }
 }
 
@@ -94,7 +101,9 @@ impl Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The backend did not answer the preflight request.
-    #[error("the backend at {url} cannot be reached: {reason}\n  fix: start the backend, or check MEDUSA_BASE_URL (and MEDUSA_CA_CERT for https)")]
+    #[error(
+        "the backend at {url} cannot be reached: {reason}\n  fix: start the backend, or check MEDUSA_BASE_URL (and MEDUSA_CA_CERT for https)"
+    )]
     Unreachable {
         /// Base URL tried.
         url: String,
@@ -123,15 +132,25 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
     // Kept alive until the scenarios are done; dropping it stops it.
     let mut _reference: Option<ReferenceServer> = None;
     let (base_url, admin_email, admin_password, api_token) = match &config.target {
-        Target::Url { base_url, admin_email, admin_password, api_token } => {
-            (base_url.clone(), admin_email.clone(), admin_password.clone(), api_token.clone())
-        }
+        Target::Url {
+            base_url,
+            admin_email,
+            admin_password,
+            api_token,
+        } => (
+            base_url.clone(),
+            admin_email.clone(),
+            admin_password.clone(),
+            api_token.clone(),
+        ),
         Target::Reference { faults } => {
             let mut rc = ReferenceConfig::random();
             rc.faults = faults.clone();
-            let server = ReferenceServer::start(rc.clone())
-                .await
-                .map_err(|e| RunError::Setup(format!("the reference backend cannot listen on loopback: {e}")))?;
+            let server = ReferenceServer::start(rc.clone()).await.map_err(|e| {
+                RunError::Setup(format!(
+                    "the reference backend cannot listen on loopback: {e}"
+                ))
+            })?;
             let url = server.base_url();
             _reference = Some(server);
             (url, rc.admin_email, rc.admin_password, Some(rc.api_token))
@@ -142,7 +161,10 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
         redactor.add(t.expose());
     }
     let ca_cert_pem = match &config.ca_cert {
-        Some(path) => Some(std::fs::read(path).map_err(|e| RunError::Setup(format!("cannot read {}: {e}", path.display())))?),
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| RunError::Setup(format!("cannot read {}: {e}", path.display())))?,
+        ),
         None => None,
     };
     let settings = ClientSettings {
@@ -155,10 +177,13 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
 
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
-    client.send(Call::GetSession, &Auth::None, &Body::None).await.map_err(|e| RunError::Unreachable {
-        url: base_url.to_string(),
-        reason: e.reason,
-    })?;
+    client
+        .send(Call::GetSession, &Auth::None, &Body::None)
+        .await
+        .map_err(|e| RunError::Unreachable {
+            url: base_url.to_string(),
+            reason: e.reason,
+        })?;
 
     let ctx = Arc::new(RunContext {
         client,
@@ -169,20 +194,31 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
         failures: Mutex::new(Vec::new()),
     });
     let mut out = redactor.writer(out);
-    let _ = writeln!(out, "medusa-conformance: running {} against {}", config.features.display(), base_url);
+    let _ = writeln!(
+        out,
+        "medusa-conformance: running {} against {}",
+        config.features.display(),
+        base_url
+    );
 
     let left_out = Arc::new(AtomicUsize::new(0));
     let have_token = ctx.api_token.is_some();
     let tags = config.tags.clone();
     let filter = {
         let left_out = left_out.clone();
-        move |feat: &cucumber::gherkin::Feature, rule: Option<&cucumber::gherkin::Rule>, sc: &cucumber::gherkin::Scenario| {
-            let all_tags: Vec<&String> =
-                feat.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(sc.tags.iter()).collect();
-            if let Some(t) = &tags {
-                if !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t) {
-                    return false;
-                }
+        move |feat: &cucumber::gherkin::Feature,
+              rule: Option<&cucumber::gherkin::Rule>,
+              sc: &cucumber::gherkin::Scenario| {
+            let all_tags: Vec<&String> = feat
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| &r.tags))
+                .chain(sc.tags.iter())
+                .collect();
+            if let Some(t) = &tags
+                && !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t)
+            {
+                return false;
             }
             if !have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
                 left_out.fetch_add(examples_count(sc), Ordering::Relaxed);
@@ -224,6 +260,13 @@ fn examples_count(sc: &cucumber::gherkin::Scenario) -> usize {
     if sc.examples.is_empty() {
         1
     } else {
-        sc.examples.iter().map(|e| e.table.as_ref().map_or(0, |t| t.rows.len().saturating_sub(1))).sum()
+        sc.examples
+            .iter()
+            .map(|e| {
+                e.table
+                    .as_ref()
+                    .map_or(0, |t| t.rows.len().saturating_sub(1))
+            })
+            .sum()
     }
 }

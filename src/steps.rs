@@ -49,7 +49,10 @@ impl std::fmt::Debug for AuthWorld {
             .field("scenario", &self.scenario)
             .field("last_status", &self.last.as_ref().map(|e| e.status))
             .field("kept", &self.kept.keys().collect::<Vec<_>>())
-            .field("logged_in_user", &self.login_user.as_ref().map(|u| u["id"].clone()))
+            .field(
+                "logged_in_user",
+                &self.login_user.as_ref().map(|u| u["id"].clone()),
+            )
             .field("session_cookie", &self.session_cookie)
             .field("second_cookie", &self.second_cookie)
             .field("access_token", &self.access_token)
@@ -65,7 +68,9 @@ impl AuthWorld {
     }
 
     fn ctx(&self) -> Arc<RunContext> {
-        self.ctx.clone().expect("the before hook attaches the run context")
+        self.ctx
+            .clone()
+            .expect("the before hook attaches the run context")
     }
 
     /// Records a failure for the run's summary and renders it redacted.
@@ -76,17 +81,21 @@ impl AuthWorld {
     }
 
     fn last(&self) -> Result<&Exchange, StepFailure> {
-        self.last
-            .as_ref()
-            .ok_or_else(|| self.fail(Failure::new("scenario", "no request was sent before this check")))
+        self.last.as_ref().ok_or_else(|| {
+            self.fail(Failure::new(
+                "scenario",
+                "no request was sent before this check",
+            ))
+        })
     }
 
     /// Sends a request, learns the secrets its response carries, keeps it.
     async fn send(&mut self, call: Call, auth: Auth, body: Body) -> Result<&Exchange, StepFailure> {
         let ctx = self.ctx();
-        let ex = ctx.client.send(call, &auth, &body).await.map_err(|e| {
-            self.fail(Failure::new("transport", format!("no HTTP response: {e}")))
-        })?;
+        let ex =
+            ctx.client.send(call, &auth, &body).await.map_err(|e| {
+                self.fail(Failure::new("transport", format!("no HTTP response: {e}")))
+            })?;
         learn_secrets(&ctx, &ex);
         self.last = Some(ex);
         Ok(self.last.as_ref().expect("just set"))
@@ -94,36 +103,60 @@ impl AuthWorld {
 
     fn session_cookie_of(&self, ex: &Exchange) -> Option<Secret> {
         let name = self.ctx().client.dialect().session_cookie;
-        session_cookies(ex, name).into_iter().next().map(Secret::new)
+        session_cookies(ex, name)
+            .into_iter()
+            .next()
+            .map(Secret::new)
     }
 
     /// The credentials a phrase of the feature files stands for.
     fn credentials(&self, phrase: &str) -> Result<Auth, StepFailure> {
         let ctx = self.ctx();
         let need = |v: &Option<Secret>, what: &str| {
-            v.clone().ok_or_else(|| self.fail(Failure::new("scenario", format!("this scenario has no {what} yet"))))
+            v.clone().ok_or_else(|| {
+                self.fail(Failure::new(
+                    "scenario",
+                    format!("this scenario has no {what} yet"),
+                ))
+            })
         };
-        let user_id = self.login_user.as_ref().and_then(|u| u["id"].as_str()).unwrap_or("usr_unknown").to_owned();
+        let user_id = self
+            .login_user
+            .as_ref()
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or("usr_unknown")
+            .to_owned();
         Ok(match phrase {
             "no credentials" => Auth::None,
             "the session cookie" => Auth::Cookie(need(&self.session_cookie, "session cookie")?),
-            "the second session cookie" => Auth::Cookie(need(&self.second_cookie, "second session cookie")?),
-            "the access token as a bearer" => Auth::Bearer(need(&self.access_token, "access token")?),
+            "the second session cookie" => {
+                Auth::Cookie(need(&self.second_cookie, "second session cookie")?)
+            }
+            "the access token as a bearer" => {
+                Auth::Bearer(need(&self.access_token, "access token")?)
+            }
             "the API token" => Auth::ApiToken(need(&ctx.api_token, "API token")?),
             "the API token as a bearer" => Auth::Bearer(need(&ctx.api_token, "API token")?),
             "a garbage session cookie" => Auth::Cookie(Secret::new("s%3Agarbage.garbage")),
-            "a tampered session cookie" => {
-                Auth::Cookie(Secret::new(tamper(need(&self.session_cookie, "session cookie")?.expose())))
-            }
+            "a tampered session cookie" => Auth::Cookie(Secret::new(tamper(
+                need(&self.session_cookie, "session cookie")?.expose(),
+            ))),
             "a garbage bearer token" => Auth::Bearer(Secret::new("not-a-jwt")),
             "a bearer token signed with another secret" => {
                 let now = now_secs();
-                let claims = json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600});
-                Auth::Bearer(Secret::new(jwt::sign_hs256(&claims, b"medusa-conformance: not the backend's secret")))
+                let claims =
+                    json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600});
+                Auth::Bearer(Secret::new(jwt::sign_hs256(
+                    &claims,
+                    b"medusa-conformance: not the backend's secret",
+                )))
             }
             "a wrong API token" => Auth::ApiToken(Secret::new("wrong-api-token-0000000000")),
             other => {
-                return Err(self.fail(Failure::new("scenario", format!("unknown credentials '{other}'"))));
+                return Err(self.fail(Failure::new(
+                    "scenario",
+                    format!("unknown credentials '{other}'"),
+                )));
             }
         })
     }
@@ -180,7 +213,11 @@ fn now_secs() -> i64 {
 }
 
 fn call_of(verb: &str) -> Call {
-    if verb == "log in" { Call::CreateSession } else { Call::GetToken }
+    if verb == "log in" {
+        Call::CreateSession
+    } else {
+        Call::GetToken
+    }
 }
 
 fn credentials_body(email: &str, password: &Secret) -> Body {
@@ -192,29 +229,58 @@ fn credentials_body(email: &str, password: &Secret) -> Body {
 #[given("I am logged in as the admin")]
 async fn logged_in(w: &mut AuthWorld) -> StepResult {
     let ctx = w.ctx();
-    let ex = w.send(Call::CreateSession, Auth::None, credentials_body(&ctx.admin_email, &ctx.admin_password)).await?.clone();
+    let ex = w
+        .send(
+            Call::CreateSession,
+            Auth::None,
+            credentials_body(&ctx.admin_email, &ctx.admin_password),
+        )
+        .await?
+        .clone();
     check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "log in as the admin")))?;
-    let body = check::schema(&ex, SchemaName::AdminAuthRes).map_err(|f| w.fail(precondition(f, "log in as the admin")))?;
+    let body = check::schema(&ex, SchemaName::AdminAuthRes)
+        .map_err(|f| w.fail(precondition(f, "log in as the admin")))?;
     w.login_user = Some(body["user"].clone());
-    w.session_cookie = Some(w.session_cookie_of(&ex).ok_or_else(|| w.fail(no_cookie(&ex)))?);
+    w.session_cookie = Some(
+        w.session_cookie_of(&ex)
+            .ok_or_else(|| w.fail(no_cookie(&ex)))?,
+    );
     Ok(())
 }
 
 #[given("I have logged in a second time in another session")]
 async fn second_login(w: &mut AuthWorld) -> StepResult {
     let ctx = w.ctx();
-    let ex = w.send(Call::CreateSession, Auth::None, credentials_body(&ctx.admin_email, &ctx.admin_password)).await?.clone();
+    let ex = w
+        .send(
+            Call::CreateSession,
+            Auth::None,
+            credentials_body(&ctx.admin_email, &ctx.admin_password),
+        )
+        .await?
+        .clone();
     check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "log in a second time")))?;
-    w.second_cookie = Some(w.session_cookie_of(&ex).ok_or_else(|| w.fail(no_cookie(&ex)))?);
+    w.second_cookie = Some(
+        w.session_cookie_of(&ex)
+            .ok_or_else(|| w.fail(no_cookie(&ex)))?,
+    );
     Ok(())
 }
 
 #[given("I have an access token for the admin")]
 async fn have_token(w: &mut AuthWorld) -> StepResult {
     let ctx = w.ctx();
-    let ex = w.send(Call::GetToken, Auth::None, credentials_body(&ctx.admin_email, &ctx.admin_password)).await?.clone();
+    let ex = w
+        .send(
+            Call::GetToken,
+            Auth::None,
+            credentials_body(&ctx.admin_email, &ctx.admin_password),
+        )
+        .await?
+        .clone();
     check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "get an access token")))?;
-    let body = check::schema(&ex, SchemaName::AdminBearerAuthRes).map_err(|f| w.fail(precondition(f, "get an access token")))?;
+    let body = check::schema(&ex, SchemaName::AdminBearerAuthRes)
+        .map_err(|f| w.fail(precondition(f, "get an access token")))?;
     w.access_token = body["access_token"].as_str().map(Secret::new);
     Ok(())
 }
@@ -238,36 +304,69 @@ fn no_cookie(ex: &Exchange) -> Failure {
 #[when(regex = r"^I (log in|request an access token) with the admin's e-mail and password$")]
 async fn with_good_credentials(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
-    let ex = w.send(call_of(&verb), Auth::None, credentials_body(&ctx.admin_email, &ctx.admin_password)).await?.clone();
+    let ex = w
+        .send(
+            call_of(&verb),
+            Auth::None,
+            credentials_body(&ctx.admin_email, &ctx.admin_password),
+        )
+        .await?
+        .clone();
     if let Some(c) = w.session_cookie_of(&ex) {
         w.session_cookie = Some(c);
     }
-    if let Some(t) = ex.json().ok().and_then(|v| v["access_token"].as_str().map(Secret::new)) {
+    if let Some(t) = ex
+        .json()
+        .ok()
+        .and_then(|v| v["access_token"].as_str().map(Secret::new))
+    {
         w.access_token = Some(t);
     }
     Ok(())
 }
 
-#[when(regex = r"^I (log in|request an access token) with the admin's e-mail in upper case and the admin's password$")]
+#[when(
+    regex = r"^I (log in|request an access token) with the admin's e-mail in upper case and the admin's password$"
+)]
 async fn with_upper_case_email(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
-    w.send(call_of(&verb), Auth::None, credentials_body(&ctx.admin_email.to_uppercase(), &ctx.admin_password)).await?;
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&ctx.admin_email.to_uppercase(), &ctx.admin_password),
+    )
+    .await?;
     Ok(())
 }
 
-#[when(regex = r"^I (log in|request an access token) with the admin's e-mail and a wrong password$")]
+#[when(
+    regex = r"^I (log in|request an access token) with the admin's e-mail and a wrong password$"
+)]
 async fn with_wrong_password(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
     let wrong = Secret::new(format!("{}-wrong", ctx.admin_password.expose()));
-    w.send(call_of(&verb), Auth::None, credentials_body(&ctx.admin_email, &wrong)).await?;
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&ctx.admin_email, &wrong),
+    )
+    .await?;
     Ok(())
 }
 
 #[when(regex = r"^I (log in|request an access token) with an unknown e-mail and a password$")]
 async fn with_unknown_email(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
-    let email = format!("nobody-{}@medusa-conformance.test", crate::reference::random_id(10).to_lowercase());
-    w.send(call_of(&verb), Auth::None, credentials_body(&email, &ctx.admin_password)).await?;
+    let email = format!(
+        "nobody-{}@medusa-conformance.test",
+        crate::reference::random_id(10).to_lowercase()
+    );
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&email, &ctx.admin_password),
+    )
+    .await?;
     Ok(())
 }
 
@@ -279,15 +378,20 @@ async fn with_body(w: &mut AuthWorld, verb: String, template: String) -> StepRes
         .replace("\"{{email}}\"", &quoted(&ctx.admin_email))
         .replace("\"{{password}}\"", &quoted(ctx.admin_password.expose()));
     if serde_json::from_str::<Value>(&text).is_err() {
-        return Err(w.fail(Failure::new("scenario", format!("the body in the feature file is not JSON: {template}"))));
+        return Err(w.fail(Failure::new(
+            "scenario",
+            format!("the body in the feature file is not JSON: {template}"),
+        )));
     }
-    w.send(call_of(&verb), Auth::None, Body::RawJson(text)).await?;
+    w.send(call_of(&verb), Auth::None, Body::RawJson(text))
+        .await?;
     Ok(())
 }
 
 #[when(regex = r#"^I (log in|request an access token) with the raw body "(.*)" sent as JSON$"#)]
 async fn with_raw_body(w: &mut AuthWorld, verb: String, raw: String) -> StepResult {
-    w.send(call_of(&verb), Auth::None, Body::RawJson(raw)).await?;
+    w.send(call_of(&verb), Auth::None, Body::RawJson(raw))
+        .await?;
     Ok(())
 }
 
@@ -317,7 +421,9 @@ async fn matches_schema(w: &mut AuthWorld, name: String) -> StepResult {
     let Some(schema) = SchemaName::parse(&name) else {
         return Err(w.fail(Failure::new("scenario", format!("no schema named {name}"))));
     };
-    check::schema(w.last()?, schema).map(|_| ()).map_err(|f| w.fail(f))
+    check::schema(w.last()?, schema)
+        .map(|_| ())
+        .map_err(|f| w.fail(f))
 }
 
 #[then("the response user has the admin's e-mail")]
@@ -325,14 +431,20 @@ async fn user_has_admin_email(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let body = w.require_json(ex)?;
     let expected = w.ctx().admin_email.to_lowercase();
-    let actual = body["user"]["email"].as_str().unwrap_or("(no user.email)").to_owned();
+    let actual = body["user"]["email"]
+        .as_str()
+        .unwrap_or("(no user.email)")
+        .to_owned();
     if actual == expected {
         return Ok(());
     }
     Err(w.fail(
-        Failure::new("user e-mail", "the user is not the admin (e-mails are stored lower-cased)")
-            .with_exchange(ex)
-            .with_diff(expected, actual),
+        Failure::new(
+            "user e-mail",
+            "the user is not the admin (e-mails are stored lower-cased)",
+        )
+        .with_exchange(ex)
+        .with_diff(expected, actual),
     ))
 }
 
@@ -341,10 +453,19 @@ async fn same_user(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let body = w.require_json(ex)?;
     let Some(expected) = &w.login_user else {
-        return Err(w.fail(Failure::new("scenario", "no user has logged in in this scenario")));
+        return Err(w.fail(Failure::new(
+            "scenario",
+            "no user has logged in in this scenario",
+        )));
     };
-    check::same_json("same user", "the user is not the one who logged in", expected, &body["user"], Some(ex))
-        .map_err(|f| w.fail(f))
+    check::same_json(
+        "same user",
+        "the user is not the one who logged in",
+        expected,
+        &body["user"],
+        Some(ex),
+    )
+    .map_err(|f| w.fail(f))
 }
 
 #[then("the response sets an HttpOnly session cookie")]
@@ -372,8 +493,11 @@ async fn sets_http_only_cookie(w: &mut AuthWorld) -> StepResult {
         return Ok(());
     }
     Err(w.fail(
-        Failure::new("session cookie attributes", format!("the {name} cookie is unsafe: {}", problems.join("; ")))
-            .with_exchange(ex),
+        Failure::new(
+            "session cookie attributes",
+            format!("the {name} cookie is unsafe: {}", problems.join("; ")),
+        )
+        .with_exchange(ex),
     ))
 }
 
@@ -382,13 +506,28 @@ async fn does_not_reveal_user(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let ctx = w.ctx();
     let text = ex.body_text().to_lowercase();
-    let user_id = w.login_user.as_ref().and_then(|u| u["id"].as_str()).map(str::to_lowercase);
-    let has_user = ex.json().ok().is_some_and(|v| v.get("user").is_some() || v.get("email").is_some());
-    let leaks = has_user || text.contains(&ctx.admin_email.to_lowercase()) || user_id.is_some_and(|id| text.contains(&id));
+    let user_id = w
+        .login_user
+        .as_ref()
+        .and_then(|u| u["id"].as_str())
+        .map(str::to_lowercase);
+    let has_user = ex
+        .json()
+        .ok()
+        .is_some_and(|v| v.get("user").is_some() || v.get("email").is_some());
+    let leaks = has_user
+        || text.contains(&ctx.admin_email.to_lowercase())
+        || user_id.is_some_and(|id| text.contains(&id));
     if !leaks {
         return Ok(());
     }
-    Err(w.fail(Failure::new("no user revealed", "a refused request got the user's data back").with_exchange(ex)))
+    Err(w.fail(
+        Failure::new(
+            "no user revealed",
+            "a refused request got the user's data back",
+        )
+        .with_exchange(ex),
+    ))
 }
 
 #[then("the response does not start a logged-in session")]
@@ -396,12 +535,22 @@ async fn no_logged_in_session(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?.clone();
     let name = w.ctx().client.dialect().session_cookie;
     for value in session_cookies(&ex, name) {
-        let probe = w.send(Call::GetSession, Auth::Cookie(Secret::new(value)), Body::None).await?.clone();
+        let probe = w
+            .send(
+                Call::GetSession,
+                Auth::Cookie(Secret::new(value)),
+                Body::None,
+            )
+            .await?
+            .clone();
         if probe.status != 401 {
             return Err(w.fail(
                 Failure::new(
                     "no session after a failed login",
-                    format!("the cookie set by a refused login is accepted: whoami with it answered {}", probe.status),
+                    format!(
+                        "the cookie set by a refused login is accepted: whoami with it answered {}",
+                        probe.status
+                    ),
                 )
                 .with_exchange(&probe),
             ));
@@ -422,7 +571,10 @@ async fn keep_response(w: &mut AuthWorld, name: String) -> StepResult {
 async fn answered_the_same_way(w: &mut AuthWorld, name: String) -> StepResult {
     let ex = w.last()?;
     let Some(earlier) = w.kept.get(&name) else {
-        return Err(w.fail(Failure::new("scenario", format!("no response was kept as \"{name}\""))));
+        return Err(w.fail(Failure::new(
+            "scenario",
+            format!("no response was kept as \"{name}\""),
+        )));
     };
     let (expected, actual) = (answer_shape(earlier), answer_shape(ex));
     if expected == actual {
@@ -440,12 +592,18 @@ async fn answered_the_same_way(w: &mut AuthWorld, name: String) -> StepResult {
 
 /// Status, media type and body of a response, for comparing two answers.
 fn answer_shape(ex: &Exchange) -> String {
-    let media = ex.content_type().map(|c| c.split(';').next().unwrap_or("").trim().to_owned());
+    let media = ex
+        .content_type()
+        .map(|c| c.split(';').next().unwrap_or("").trim().to_owned());
     let body = match ex.json() {
         Ok(v) => check::pretty(&v),
         Err(_) => ex.body_text(),
     };
-    format!("status: {}\ncontent-type: {}\nbody: {body}", ex.status, media.as_deref().unwrap_or("(none)"))
+    format!(
+        "status: {}\ncontent-type: {}\nbody: {body}",
+        ex.status,
+        media.as_deref().unwrap_or("(none)")
+    )
 }
 
 #[then(regex = r#"^the response is an "(\w+)" error saying "(.*)"$"#)]
@@ -456,14 +614,20 @@ async fn error_saying(w: &mut AuthWorld, kind: String, message: String) -> StepR
     let actual = body["message"].as_str().unwrap_or_default();
     // class-validator's order is not part of the contract: each constraint
     // message must be there, in any order.
-    let missing: Vec<&str> = message.split(", ").filter(|part| !actual.contains(part)).collect();
+    let missing: Vec<&str> = message
+        .split(", ")
+        .filter(|part| !actual.contains(part))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     Err(w.fail(
-        Failure::new("error message", format!("the error message does not say: {}", missing.join("; ")))
-            .with_exchange(ex)
-            .with_diff(message.replace(", ", "\n"), actual.replace(", ", "\n")),
+        Failure::new(
+            "error message",
+            format!("the error message does not say: {}", missing.join("; ")),
+        )
+        .with_exchange(ex)
+        .with_diff(message.replace(", ", "\n"), actual.replace(", ", "\n")),
     ))
 }
 
@@ -473,9 +637,12 @@ fn error_type_is(w: &AuthWorld, ex: &Exchange, body: &Value, kind: &str) -> Step
         return Ok(());
     }
     Err(w.fail(
-        Failure::new("error type", format!("expected an error of type {kind}, got {actual}"))
-            .with_exchange(ex)
-            .with_diff(kind, actual),
+        Failure::new(
+            "error type",
+            format!("expected an error of type {kind}, got {actual}"),
+        )
+        .with_exchange(ex)
+        .with_diff(kind, actual),
     ))
 }
 
@@ -492,14 +659,24 @@ async fn if_json_error(w: &mut AuthWorld, kind: String) -> StepResult {
 #[then("the response does not contain an access token")]
 async fn no_access_token(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
-    let keys = ex.json().ok().is_some_and(|v| v.get("access_token").is_some() || v.get("accessToken").is_some());
-    let jwt_shaped = ex.body_text().split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).any(|word| {
-        jwt::decode_unverified(word).is_some()
-    });
+    let keys = ex
+        .json()
+        .ok()
+        .is_some_and(|v| v.get("access_token").is_some() || v.get("accessToken").is_some());
+    let jwt_shaped = ex
+        .body_text()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .any(|word| jwt::decode_unverified(word).is_some());
     if !keys && !jwt_shaped {
         return Ok(());
     }
-    Err(w.fail(Failure::new("no access token", "a refused token request got an access token").with_exchange(ex)))
+    Err(w.fail(
+        Failure::new(
+            "no access token",
+            "a refused token request got an access token",
+        )
+        .with_exchange(ex),
+    ))
 }
 
 #[then("the access token is a well-formed JWT")]
@@ -508,13 +685,18 @@ async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
     let body = w.require_json(ex)?;
     let token = body["access_token"].as_str().unwrap_or_default();
     let problem = match jwt::decode_unverified(token) {
-        None => Some("it is not three base64url parts holding a JSON header and JSON claims".to_owned()),
+        None => {
+            Some("it is not three base64url parts holding a JSON header and JSON claims".to_owned())
+        }
         Some((header, claims)) => {
             let alg = header["alg"].as_str().unwrap_or("none");
             if alg.eq_ignore_ascii_case("none") {
                 Some("it is not signed (alg none)".to_owned())
-            } else if !claims["exp"].as_i64().is_some_and(|exp| exp > now_secs()) {
-                Some(format!("its exp claim is missing or past: {}", claims["exp"]))
+            } else if claims["exp"].as_i64().is_none_or(|exp| exp <= now_secs()) {
+                Some(format!(
+                    "its exp claim is missing or past: {}",
+                    claims["exp"]
+                ))
             } else {
                 None
             }
@@ -525,7 +707,13 @@ async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
             w.access_token = Some(Secret::new(token));
             Ok(())
         }
-        Some(p) => Err(w.fail(Failure::new("access token is a JWT", format!("the access token is not a usable JWT: {p}")).with_exchange(ex))),
+        Some(p) => Err(w.fail(
+            Failure::new(
+                "access token is a JWT",
+                format!("the access token is not a usable JWT: {p}"),
+            )
+            .with_exchange(ex),
+        )),
     }
 }
 
@@ -536,5 +724,9 @@ async fn body_is_text(w: &mut AuthWorld, expected: String) -> StepResult {
     if actual.trim() == expected {
         return Ok(());
     }
-    Err(w.fail(Failure::new("body text", format!("expected the body \"{expected}\"")).with_exchange(ex).with_diff(expected, actual)))
+    Err(w.fail(
+        Failure::new("body text", format!("expected the body \"{expected}\""))
+            .with_exchange(ex)
+            .with_diff(expected, actual),
+    ))
 }

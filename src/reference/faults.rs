@@ -101,7 +101,9 @@ impl FaultSet {
                 .iter()
                 .copied()
                 .find(|f| f.name() == name)
-                .ok_or_else(|| format!("unknown fault '{name}' (see `medusa-conformance --list-faults`)"))?;
+                .ok_or_else(|| {
+                    format!("unknown fault '{name}' (see `medusa-conformance --list-faults`)")
+                })?;
             set.insert(fault);
         }
         Ok(FaultSet(set))
@@ -109,7 +111,11 @@ impl FaultSet {
 
     /// The names of the faults, comma-separated.
     pub fn names(&self) -> String {
-        self.0.iter().map(|f| f.name()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -132,7 +138,10 @@ pub(super) fn auth_body(b: &Backend, user: &User, other_user: bool) -> Value {
         obj.insert("id".into(), json!(42));
     }
     if b.on(Fault::UserEmailNotEmail) {
-        let v = obj["email"].as_str().unwrap_or_default().replace('@', " at ");
+        let v = obj["email"]
+            .as_str()
+            .unwrap_or_default()
+            .replace('@', " at ");
         obj.insert("email".into(), json!(v));
     }
     if b.on(Fault::UserDateNotDateTime) {
@@ -142,12 +151,19 @@ pub(super) fn auth_body(b: &Backend, user: &User, other_user: bool) -> Value {
         obj.insert("role".into(), json!("owner"));
     }
     if b.on(Fault::PasswordHashLeaked) {
-        obj.insert("password_hash".into(), json!("c2NyeXB0AA8AAAAIAAAAAc0mJ1kO"));
+        obj.insert(
+            "password_hash".into(),
+            json!("c2NyeXB0AA8AAAAIAAAAAc0mJ1kO"),
+        );
     }
     if b.on(Fault::UnknownUserField) {
         obj.insert("last_login_at".into(), json!(null));
     }
-    if b.on(Fault::UserNotWrapped) { u } else { json!({ "user": u }) }
+    if b.on(Fault::UserNotWrapped) {
+        u
+    } else {
+        json!({ "user": u })
+    }
 }
 
 /// `{access_token}` with the token faults applied.

@@ -86,7 +86,10 @@ impl ReferenceServer {
                 })
                 .await;
         });
-        Ok(ReferenceServer { addr, shutdown: Some(tx) })
+        Ok(ReferenceServer {
+            addr,
+            shutdown: Some(tx),
+        })
     }
 
     /// Where it listens.
@@ -107,7 +110,11 @@ impl Drop for ReferenceServer {
 pub fn random_id(len: usize) -> String {
     use rand::Rng as _;
     use rand::distr::Alphanumeric;
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -186,66 +193,98 @@ impl Backend {
         (user.password == password || self.on(Fault::AcceptWrongPassword)).then_some(user)
     }
 
+    fn user_by_api_token(&self, token: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.api_token.as_deref() == Some(token))
+    }
+
+    /// passport's strategies in Medusa's order: session, bearer JWT, API token.
     fn identify(&self, headers: &HeaderMap, session_user: Option<&str>) -> Identity {
-        if let Some(id) = session_user {
-            if let Some(u) = self.user_by_id(id) {
-                return Identity::User(u.clone());
-            }
+        if let Some(u) = session_user.and_then(|id| self.user_by_id(id)) {
+            return Identity::User(u.clone());
         }
         if let Some(token) = bearer(headers) {
-            if self.on(Fault::ApiTokenAsBearer) {
-                if let Some(u) = self.users.iter().find(|u| u.api_token.as_deref() == Some(token)) {
-                    return Identity::User(u.clone());
-                }
+            if self.on(Fault::ApiTokenAsBearer)
+                && let Some(u) = self.user_by_api_token(token)
+            {
+                return Identity::User(u.clone());
             }
-            if !self.on(Fault::IgnoreBearer) {
-                let secret_ok = jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes());
-                let claims = secret_ok.or_else(|| {
-                    self.on(Fault::AcceptForeignJwt).then(|| jwt::decode_unverified(token).map(|(_, c)| c)).flatten()
-                });
-                if let Some(claims) = claims {
-                    let fresh = claims["exp"].as_i64().is_some_and(|exp| exp > now_secs());
-                    if fresh && claims["domain"] == "admin" {
-                        return match claims["user_id"].as_str().and_then(|id| self.user_by_id(id)) {
-                            Some(u) => Identity::User(u.clone()),
-                            None => Identity::Vanished,
-                        };
-                    }
-                }
+            if let Some(identity) = self.identify_jwt(token) {
+                return identity;
             }
         }
-        if let Some(token) = headers.get("x-medusa-access-token").and_then(|v| v.to_str().ok()) {
-            if !self.on(Fault::IgnoreApiToken) {
-                if let Some(u) = self.users.iter().find(|u| u.api_token.as_deref() == Some(token)) {
-                    return Identity::User(u.clone());
-                }
-            }
+        if let Some(token) = headers
+            .get("x-medusa-access-token")
+            .and_then(|v| v.to_str().ok())
+            && !self.on(Fault::IgnoreApiToken)
+            && let Some(u) = self.user_by_api_token(token)
+        {
+            return Identity::User(u.clone());
         }
         if self.on(Fault::WhoamiWithoutCredentials) {
             return Identity::User(self.users[0].clone());
         }
         Identity::Nobody
     }
+
+    /// The identity a bearer JWT proves: a fresh admin-domain token signed
+    /// with the backend's secret.
+    fn identify_jwt(&self, token: &str) -> Option<Identity> {
+        if self.on(Fault::IgnoreBearer) {
+            return None;
+        }
+        let claims = match jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes()) {
+            Some(c) => c,
+            None if self.on(Fault::AcceptForeignJwt) => jwt::decode_unverified(token)?.1,
+            None => return None,
+        };
+        let fresh = claims["exp"].as_i64().is_some_and(|exp| exp > now_secs());
+        if !fresh || claims["domain"] != "admin" {
+            return None;
+        }
+        Some(
+            match claims["user_id"]
+                .as_str()
+                .and_then(|id| self.user_by_id(id))
+            {
+                Some(u) => Identity::User(u.clone()),
+                None => Identity::Vanished,
+            },
+        )
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn router(backend: Arc<Backend>) -> Router {
     Router::new().fallback(handle).with_state(backend)
 }
 
-async fn handle(State(b): State<Arc<Backend>>, method: Method, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(b): State<Arc<Backend>>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut session = session::load(&b, &headers);
     let mut resp = match (method.as_str(), uri.path()) {
         ("POST", "/admin/auth") => login(&b, &mut session, &body, false),
         ("POST", "/admin/auth/token") => login(&b, &mut session, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
         ("DELETE", "/admin/auth") => logout(&b, &mut session, &headers),
-        _ => plain(StatusCode::NOT_FOUND, "text/html; charset=utf-8", format!("Cannot {} {}", method, uri.path())),
+        _ => plain(
+            StatusCode::NOT_FOUND,
+            "text/html; charset=utf-8",
+            format!("Cannot {} {}", method, uri.path()),
+        ),
     };
     session::store(&b, &session, &mut resp);
     resp
@@ -259,38 +298,77 @@ fn login(b: &Backend, session: &mut session::Session, body: &Bytes, token: bool)
     let messages = validate(&parsed);
     if !messages.is_empty() {
         if b.on(Fault::ValidationAs500) {
-            return json_response(b, StatusCode::INTERNAL_SERVER_ERROR, json!({"type": "unknown_error", "code": "unknown_error", "message": "An unknown error occurred."}));
+            return json_response(
+                b,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"type": "unknown_error", "code": "unknown_error", "message": "An unknown error occurred."}),
+            );
         }
         if b.on(Fault::ErrorAsHtml) {
-            return plain(StatusCode::BAD_REQUEST, "text/html; charset=utf-8", html_error(&messages.join(", ")));
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "text/html; charset=utf-8",
+                html_error(&messages.join(", ")),
+            );
         }
         if b.on(Fault::ErrorWithoutType) {
-            return json_response(b, StatusCode::BAD_REQUEST, json!({"message": messages.join(", ")}));
+            return json_response(
+                b,
+                StatusCode::BAD_REQUEST,
+                json!({"message": messages.join(", ")}),
+            );
         }
-        return json_response(b, StatusCode::BAD_REQUEST, json!({"type": "invalid_data", "message": messages.join(", ")}));
+        return json_response(
+            b,
+            StatusCode::BAD_REQUEST,
+            json!({"type": "invalid_data", "message": messages.join(", ")}),
+        );
     }
     let email = parsed["email"].as_str().unwrap_or_default();
     let password = parsed["password"].as_str().unwrap_or_default();
     let Some(user) = b.check_credentials(email, password).cloned() else {
         let known = b.users.iter().any(|u| u.email == email.to_lowercase());
         if b.on(Fault::UserEnumeration) && !known {
-            return json_response(b, StatusCode::NOT_FOUND, json!({"type": "not_found", "message": format!("User with email {email} was not found")}));
+            return json_response(
+                b,
+                StatusCode::NOT_FOUND,
+                json!({"type": "not_found", "message": format!("User with email {email} was not found")}),
+            );
         }
-        let status = if b.on(Fault::Forbidden403) { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+        let status = if b.on(Fault::Forbidden403) {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         return plain(status, "text/plain; charset=utf-8", "Unauthorized".into());
     };
     if token {
         let now = now_secs();
-        let secret = if b.on(Fault::TokenFromOtherSecret) { "another-secret" } else { b.jwt_secret.expose() };
-        let jwt = jwt::sign_hs256(&json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}), secret.as_bytes());
+        let secret = if b.on(Fault::TokenFromOtherSecret) {
+            "another-secret"
+        } else {
+            b.jwt_secret.expose()
+        };
+        let jwt = jwt::sign_hs256(
+            &json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}),
+            secret.as_bytes(),
+        );
         let body = faults::token_body(b, jwt);
-        let status = if b.on(Fault::Created201) { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if b.on(Fault::Created201) {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         return json_response(b, status, body);
     }
     if !b.on(Fault::LoginWithoutSession) {
         session.user_id = Some(user.id.clone());
     }
-    let status = if b.on(Fault::Created201) { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if b.on(Fault::Created201) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     json_response(b, status, faults::auth_body(b, &user, false))
 }
 
@@ -300,7 +378,11 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
             let other = b.on(Fault::WhoamiOtherUser);
             json_response(b, StatusCode::OK, faults::auth_body(b, &u, other))
         }
-        Identity::Vanished => plain(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "Bad Request".into()),
+        Identity::Vanished => plain(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "Bad Request".into(),
+        ),
         Identity::Nobody => unauthorized(),
     }
 }
@@ -313,7 +395,11 @@ fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> R
             }
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
-        Identity::Vanished => plain(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "Bad Request".into()),
+        Identity::Vanished => plain(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "Bad Request".into(),
+        ),
         Identity::Nobody if b.on(Fault::LogoutWithoutCredentials) => {
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
@@ -356,28 +442,45 @@ fn is_empty(v: Option<&Value>) -> bool {
 /// A plain `local@domain.tld` check, close enough to validator.js `isEmail`
 /// for the inputs a client sends.
 fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !s.chars().any(char::is_whitespace)
         && domain.split('.').count() >= 2
-        && domain.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && domain
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 /// body-parser's answer to a body that is not JSON: Express's HTML error page.
 fn not_json(b: &Backend) -> Response {
     if b.on(Fault::NotJsonAs500) {
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", html_error("Internal Server Error"));
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/html; charset=utf-8",
+            html_error("Internal Server Error"),
+        );
     }
-    plain(StatusCode::BAD_REQUEST, "text/html; charset=utf-8", html_error("SyntaxError: Unexpected token in JSON at position 0"))
+    plain(
+        StatusCode::BAD_REQUEST,
+        "text/html; charset=utf-8",
+        html_error("SyntaxError: Unexpected token in JSON at position 0"),
+    )
 }
 
 fn html_error(text: &str) -> String {
-    format!("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n")
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n"
+    )
 }
 
 /// passport's refusal: 401, body `Unauthorized`, no content type.
 fn unauthorized() -> Response {
-    Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::from("Unauthorized")).expect("static response")
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .body(Body::from("Unauthorized"))
+        .expect("static response")
 }
 
 fn plain(status: StatusCode, content_type: &'static str, body: String) -> Response {
@@ -389,7 +492,11 @@ fn plain(status: StatusCode, content_type: &'static str, body: String) -> Respon
 }
 
 fn json_response(b: &Backend, status: StatusCode, body: Value) -> Response {
-    let ct = if b.on(Fault::JsonAsTextPlain) { "text/plain; charset=utf-8" } else { "application/json; charset=utf-8" };
+    let ct = if b.on(Fault::JsonAsTextPlain) {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
     let mut text = body.to_string();
     if b.on(Fault::TruncatedJson) {
         text.truncate(text.len() / 2);
@@ -452,16 +559,34 @@ mod tests {
     #[test]
     fn validation_messages_follow_class_validator() {
         let v = |s: &str| validate(&serde_json::from_str(s).unwrap()).join(", ");
-        assert_eq!(v(r#"{"email":"a@b.co"}"#), "password should not be empty, password must be a string");
-        assert_eq!(v(r#"{"password":"x"}"#), "email should not be empty, email must be an email");
+        assert_eq!(
+            v(r#"{"email":"a@b.co"}"#),
+            "password should not be empty, password must be a string"
+        );
+        assert_eq!(
+            v(r#"{"password":"x"}"#),
+            "email should not be empty, email must be an email"
+        );
         assert_eq!(
             v("{}"),
             "email should not be empty, email must be an email, password should not be empty, password must be a string"
         );
-        assert_eq!(v(r#"{"email":"nope","password":"x"}"#), "email must be an email");
-        assert_eq!(v(r#"{"email":"a@b.co","password":"x","remember_me":true}"#), "property remember_me should not exist");
-        assert_eq!(v(r#"{"email":"a@b.co","password":5}"#), "password must be a string");
-        assert_eq!(v(r#"{"email":"a@b.co","password":""}"#), "password should not be empty");
+        assert_eq!(
+            v(r#"{"email":"nope","password":"x"}"#),
+            "email must be an email"
+        );
+        assert_eq!(
+            v(r#"{"email":"a@b.co","password":"x","remember_me":true}"#),
+            "property remember_me should not exist"
+        );
+        assert_eq!(
+            v(r#"{"email":"a@b.co","password":5}"#),
+            "password must be a string"
+        );
+        assert_eq!(
+            v(r#"{"email":"a@b.co","password":""}"#),
+            "password should not be empty"
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ fn sign(sid: &str, secret: &str) -> String {
 
 /// The session id a cookie value carries, if its signature is right.
 fn unsign(b: &Backend, value: &str) -> Option<String> {
-    let decoded = percent_encoding::percent_decode_str(value).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()?;
     let signed = decoded.strip_prefix("s:")?;
     let (sid, _) = signed.rsplit_once('.')?;
     // cookie-signature compares the whole signed string, not decoded bytes.
@@ -70,10 +72,20 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
     if let Some(sid) = from_cookie {
         let store = b.sessions.lock().expect("session store lock");
         if let Some(user_id) = store.get(&sid) {
-            return Session { sid, user_id: user_id.clone(), is_new: false, destroyed: false };
+            return Session {
+                sid,
+                user_id: user_id.clone(),
+                is_new: false,
+                destroyed: false,
+            };
         }
     }
-    Session { sid: random_id(32), user_id: None, is_new: true, destroyed: false }
+    Session {
+        sid: random_id(32),
+        user_id: None,
+        is_new: true,
+        destroyed: false,
+    }
 }
 
 /// Saves the session and sets the cookie where express-session would: on
@@ -99,8 +111,15 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
         URI_COMPONENT,
     )
     .to_string();
-    let http_only = if b.on(Fault::CookieNotHttpOnly) { "" } else { "; HttpOnly" };
-    let cookie = format!("connect.sid={value}; Path=/; Expires={}{http_only}", http_date_in(COOKIE_TTL_SECS));
+    let http_only = if b.on(Fault::CookieNotHttpOnly) {
+        ""
+    } else {
+        "; HttpOnly"
+    };
+    let cookie = format!(
+        "connect.sid={value}; Path=/; Expires={}{http_only}",
+        http_date_in(COOKIE_TTL_SECS)
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
