@@ -180,7 +180,7 @@ pub fn status(ex: &Exchange, expected: u16) -> Result<(), Failure> {
         return Ok(());
     }
     Err(Failure::new(
-        "status",
+        format!("status {} {}", ex.method, ex.path),
         format!("expected status {expected}, got {}", ex.status),
     )
     .with_exchange(ex)
@@ -265,7 +265,10 @@ mod tests {
         let ex = exchange(401, "text/plain", "Unauthorized");
         let f = status(&ex, 200).unwrap_err();
         let text = f.render(&Redactor::new());
-        assert!(text.starts_with("check failed: status\n"), "{text}");
+        assert!(
+            text.starts_with("check failed: status POST /admin/auth\n"),
+            "{text}"
+        );
         assert!(text.contains("expected status 200, got 401"), "{text}");
         assert!(!text.contains("hunter22"), "{text}");
         assert!(text.contains("-200\n+401"), "{text}");

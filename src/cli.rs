@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-use crate::check::REPORT_MARKER;
 use crate::config::{Config, VARS};
 use crate::redact::Redactor;
 use crate::reference::Fault;
@@ -56,7 +55,6 @@ pub fn main_with_args(args: &[String]) -> i32 {
             return EXIT_CONFIG;
         }
     };
-    quiet_report_panics();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -115,29 +113,4 @@ pub fn main_with_args(args: &[String]) -> i32 {
             outcome.exit_code()
         }
     }
-}
-
-/// A failed step panics with a rendered report that the cucumber writer
-/// already prints (redacted); the default hook would print it again,
-/// unredacted, to stderr. Other panics are harness bugs: print them masked.
-fn quiet_report_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("(no message)");
-        if msg.starts_with(REPORT_MARKER) {
-            return;
-        }
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "{}",
-            Redactor::global().mask(&format!("harness panic{location}: {msg}"))
-        );
-    }));
 }

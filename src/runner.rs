@@ -128,6 +128,7 @@ impl RunError {
 /// Runs the suite as `config` says, writing progress and failures
 /// (redacted) to `out`.
 pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
+    quiet_report_panics();
     let redactor = Redactor::new();
     // Kept alive until the scenarios are done; dropping it stops it.
     let mut _reference: Option<ReferenceServer> = None;
@@ -269,4 +270,32 @@ fn examples_count(sc: &cucumber::gherkin::Scenario) -> usize {
             })
             .sum()
     }
+}
+
+/// A failed step panics with a rendered report that the cucumber writer
+/// already prints (redacted); the default hook would print it again,
+/// unredacted, to stderr. Other panics are harness bugs: print them masked.
+fn quiet_report_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let payload = info.payload();
+            let msg = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            if msg.starts_with(crate::check::REPORT_MARKER) {
+                return;
+            }
+            let location = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "{}",
+                Redactor::global().mask(&format!("harness panic{location}: {msg}"))
+            );
+        }));
+    });
 }

@@ -1,0 +1,168 @@
+//! The fault catalog: the suite must go red on a broken backend, and red
+//! for the right reason. For every contract fault the reference backend can
+//! commit, the whole suite runs once against it and must fail with a report
+//! of the check that fault breaks; with no fault it must pass. Prints the
+//! fault -> verdict -> catching scenarios table and the mutation score.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use medusa_conformance::config::Config;
+use medusa_conformance::reference::Fault;
+use medusa_conformance::runner::{self, Outcome};
+
+/// The check(s) whose report proves the suite saw *this* fault; any one
+/// of them suffices. A status check is named after the call it checks.
+fn expected_checks(fault: Fault) -> &'static [&'static str] {
+    use Fault::*;
+    const LOGIN: &str = "status POST /admin/auth";
+    const TOKEN: &str = "status POST /admin/auth/token";
+    const WHOAMI: &str = "status GET /admin/auth";
+    const LOGOUT: &str = "status DELETE /admin/auth";
+    match fault {
+        MissingUserField | RenamedUserField | UserFieldWrongType | UserEmailNotEmail
+        | UserDateNotDateTime | RoleOutsideEnum | UserNotWrapped | PasswordHashLeaked
+        | UnknownUserField => &["schema AdminAuthRes"],
+        AccessTokenMissing | AccessTokenRenamed | AccessTokenNotString => {
+            &["schema AdminBearerAuthRes"]
+        }
+        Created201 => &[LOGIN, TOKEN],
+        Forbidden403 | ValidationAs500 | NotJsonAs500 | AcceptWrongPassword => &[LOGIN, TOKEN],
+        UserEnumeration => &["same answer", LOGIN],
+        JsonAsTextPlain | ErrorAsHtml => &["content type"],
+        ErrorWithoutType => &["schema Error"],
+        TruncatedJson => &["json"],
+        WhoamiWithoutCredentials | AcceptTamperedCookie | AcceptForeignJwt | ApiTokenAsBearer => {
+            &[WHOAMI]
+        }
+        IgnoreBearer | IgnoreApiToken | TokenFromOtherSecret | LoginWithoutSession => &[WHOAMI],
+        LogoutKeepsSession | LogoutEndsAllSessions => &[WHOAMI],
+        LogoutWithoutCredentials => &[LOGOUT],
+        NoSessionCookie => &["session cookie"],
+        CookieNotHttpOnly => &["session cookie attributes"],
+        WhoamiOtherUser => &["same user"],
+    }
+}
+
+/// Output of one run, kept in memory.
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer lock").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn run_with(faults: &str) -> (Outcome, String) {
+    let config = Config::from_lookup(|k| match k {
+        "MEDUSA_REFERENCE_FAULTS" => Some(faults.to_owned()),
+        _ => None,
+    })
+    .expect("fault names from the catalog parse");
+    let buf = Buf::default();
+    let outcome = runner::run(&config, buf.clone())
+        .await
+        .expect("the reference backend starts");
+    let text = String::from_utf8_lossy(&buf.0.lock().expect("buffer lock")).into_owned();
+    (outcome, text)
+}
+
+/// "N scenarios: first; second (+k more)": the table stays one screen wide.
+fn summarize(scenarios: &[String]) -> String {
+    const SHOWN: usize = 2;
+    let mut out = scenarios
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if scenarios.len() > SHOWN {
+        out.push_str(&format!(" (+{} more)", scenarios.len() - SHOWN));
+    }
+    out
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (clean, clean_text, results) = rt.block_on(async {
+        let (clean, clean_text) = run_with("").await;
+        let runs = Fault::ALL
+            .iter()
+            .map(|f| async move { (*f, run_with(f.name()).await) });
+        (clean, clean_text, futures::future::join_all(runs).await)
+    });
+
+    let mut failures = Vec::new();
+    if !clean.is_success() {
+        failures.push(format!(
+            "with no fault the suite must pass, but it did not:\n{clean_text}"
+        ));
+    }
+    println!(
+        "fault catalog: {} faults, each run through the whole suite\n",
+        results.len()
+    );
+    println!("| fault | verdict | caught by |");
+    println!("|---|---|---|");
+    let mut killed = 0;
+    for (fault, (outcome, text)) in &results {
+        let wanted = expected_checks(*fault);
+        let checks: BTreeSet<&str> = outcome
+            .failed_checks
+            .iter()
+            .map(|c| c.check.as_str())
+            .collect();
+        let right_reason = wanted.iter().any(|w| checks.contains(w));
+        let verdict = if outcome.is_success() {
+            "SURVIVED"
+        } else if right_reason {
+            killed += 1;
+            "killed"
+        } else {
+            "failed for another reason"
+        };
+        let mut by_scenario: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for c in &outcome.failed_checks {
+            by_scenario
+                .entry(c.scenario.as_str())
+                .or_default()
+                .insert(c.check.as_str());
+        }
+        let caught: Vec<String> = by_scenario
+            .iter()
+            .filter(|(_, cs)| cs.iter().any(|c| wanted.contains(c)))
+            .map(|(s, _)| s.to_string())
+            .collect();
+        println!("| {} | {verdict} | {} |", fault.name(), summarize(&caught));
+        if verdict != "killed" {
+            failures.push(format!(
+                "fault {} ({}): {verdict}; wanted a failure of {:?}, the failed checks were {:?}\n{}",
+                fault.name(),
+                fault.description(),
+                wanted,
+                checks,
+                text.lines().filter(|l| !l.contains('✔')).collect::<Vec<_>>().join("\n")
+            ));
+        }
+    }
+    let total = results.len();
+    println!("\nmutation score: {killed}/{total} faults killed");
+    for f in &failures {
+        eprintln!("\n{f}");
+    }
+    println!(
+        "faults: {} passed, {} failed",
+        total + 1 - failures.len(),
+        failures.len()
+    );
+    std::process::exit(i32::from(!failures.is_empty()));
+}
