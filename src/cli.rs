@@ -27,7 +27,7 @@ pub fn main_with_args(args: &[String]) -> i32 {
                     println!("  {k:<26} {v}");
                 }
                 println!(
-                    "\nexit codes: 0 passed, 1 contract failure, 2 configuration error, 3 backend unreachable, 4 setup failed"
+                    "\nexit codes: 0 passed, 1 contract failure, 2 configuration error, 3 backend unreachable, 4 setup failed, 130 interrupted"
                 );
                 return EXIT_OK;
             }

@@ -28,7 +28,20 @@ pub enum Target {
         /// Contract faults it commits on purpose (empty: none).
         faults: FaultSet,
     },
+    /// PostgreSQL and Medusa v1 started as containers for this run, and
+    /// removed after it.
+    Container {
+        /// The Medusa v1 backend image.
+        medusa_image: String,
+        /// The PostgreSQL image.
+        postgres_image: String,
+    },
 }
+
+/// The Medusa image `MEDUSA_TARGET=container` uses unless `MEDUSA_IMAGE` says otherwise.
+pub const DEFAULT_MEDUSA_IMAGE: &str = "medusa-conformance/medusa-v1:1.20.11";
+/// The PostgreSQL image used unless `MEDUSA_POSTGRES_IMAGE` says otherwise.
+pub const DEFAULT_POSTGRES_IMAGE: &str = "medusa-conformance/postgres:15";
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -183,10 +196,15 @@ impl Config {
                 })?;
                 Target::Reference { faults }
             }
+            "container" => Target::Container {
+                medusa_image: get("MEDUSA_IMAGE").unwrap_or_else(|| DEFAULT_MEDUSA_IMAGE.into()),
+                postgres_image: get("MEDUSA_POSTGRES_IMAGE")
+                    .unwrap_or_else(|| DEFAULT_POSTGRES_IMAGE.into()),
+            },
             other => {
                 return Err(err(
                     format!("unknown MEDUSA_TARGET '{other}'"),
-                    "use MEDUSA_TARGET=url or MEDUSA_TARGET=reference",
+                    "use MEDUSA_TARGET=url, reference or container",
                 ));
             }
         };

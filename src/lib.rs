@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod container;
 pub mod contract;
 pub mod jwt;
 pub mod redact;

@@ -11,8 +11,9 @@ use futures::FutureExt as _;
 
 use crate::client::{Auth, Body, Client, ClientSettings};
 use crate::config::{Config, Target};
+use crate::container::ContainerBackend;
 use crate::contract::{Call, V1};
-use crate::redact::{Redactor, Secret};
+use crate::redact::{RedactingWriter, Redactor, Secret};
 use crate::reference::{ReferenceConfig, ReferenceServer};
 use crate::steps::AuthWorld;
 
@@ -26,6 +27,8 @@ pub const EXIT_CONFIG: i32 = 2;
 pub const EXIT_UNREACHABLE: i32 = 3;
 /// Exit code: the harness could not set up its target.
 pub const EXIT_SETUP: i32 = 4;
+/// Exit code: stopped by SIGINT or SIGTERM (128 + SIGINT, as shells do).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// What every scenario of a run shares.
 #[derive(Debug)]
@@ -113,6 +116,9 @@ pub enum RunError {
     /// The target could not be set up.
     #[error("cannot set up the target: {0}")]
     Setup(String),
+    /// The run was stopped by a signal; what it started was removed.
+    #[error("interrupted by {0}: stopped, and removed what this run had started")]
+    Interrupted(&'static str),
 }
 
 impl RunError {
@@ -121,29 +127,51 @@ impl RunError {
         match self {
             RunError::Unreachable { .. } => EXIT_UNREACHABLE,
             RunError::Setup(_) => EXIT_SETUP,
+            RunError::Interrupted(_) => EXIT_INTERRUPTED,
         }
     }
 }
 
-/// Runs the suite as `config` says, writing progress and failures
-/// (redacted) to `out`.
-pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
-    quiet_report_panics();
-    let redactor = Redactor::new();
-    // Kept alive until the scenarios are done; dropping it stops it.
-    let mut _reference: Option<ReferenceServer> = None;
-    let (base_url, admin_email, admin_password, api_token) = match &config.target {
+/// The backend a run talks to, and what must be stopped after it.
+struct Backend {
+    base_url: url::Url,
+    admin_email: String,
+    admin_password: Secret,
+    api_token: Option<Secret>,
+    owned: Owned,
+}
+
+/// What the run started itself, and removes when it ends.
+enum Owned {
+    Nothing,
+    Reference(ReferenceServer),
+    Containers(Box<ContainerBackend>),
+}
+
+impl Owned {
+    async fn remove(self) {
+        match self {
+            Owned::Nothing => {}
+            Owned::Reference(server) => drop(server),
+            Owned::Containers(c) => c.remove().await,
+        }
+    }
+}
+
+async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, RunError> {
+    Ok(match &config.target {
         Target::Url {
             base_url,
             admin_email,
             admin_password,
             api_token,
-        } => (
-            base_url.clone(),
-            admin_email.clone(),
-            admin_password.clone(),
-            api_token.clone(),
-        ),
+        } => Backend {
+            base_url: base_url.clone(),
+            admin_email: admin_email.clone(),
+            admin_password: admin_password.clone(),
+            api_token: api_token.clone(),
+            owned: Owned::Nothing,
+        },
         Target::Reference { faults } => {
             let mut rc = ReferenceConfig::random();
             rc.faults = faults.clone();
@@ -152,11 +180,88 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
                     "the reference backend cannot listen on loopback: {e}"
                 ))
             })?;
-            let url = server.base_url();
-            _reference = Some(server);
-            (url, rc.admin_email, rc.admin_password, Some(rc.api_token))
+            Backend {
+                base_url: server.base_url(),
+                admin_email: rc.admin_email,
+                admin_password: rc.admin_password,
+                api_token: Some(rc.api_token),
+                owned: Owned::Reference(server),
+            }
         }
+        Target::Container {
+            medusa_image,
+            postgres_image,
+        } => {
+            let c = ContainerBackend::start(medusa_image, postgres_image, out).await?;
+            Backend {
+                base_url: c.base_url(),
+                admin_email: c.admin_email().to_owned(),
+                admin_password: c.admin_password().clone(),
+                api_token: Some(c.api_token().clone()),
+                owned: Owned::Containers(Box::new(c)),
+            }
+        }
+    })
+}
+
+/// Runs the suite as `config` says, writing progress and failures
+/// (redacted) to `out`. Whatever the run started (reference backend,
+/// containers) is removed before it returns: on success, on failure, and
+/// on SIGINT/SIGTERM.
+pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
+    quiet_report_panics();
+    let redactor = Redactor::new();
+    let mut out = redactor.writer(out);
+    let started = tokio::select! {
+        b = start_backend(config, &mut out) => b,
+        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
     };
+    let mut backend = started?;
+    let owned = std::mem::replace(&mut backend.owned, Owned::Nothing);
+    let result = tokio::select! {
+        r = run_scenarios(config, backend, redactor, out) => r,
+        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
+    };
+    owned.remove().await;
+    result
+}
+
+/// Resolves when the process is asked to stop; says by which signal.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+async fn run_scenarios<W: Write + Send + 'static>(
+    config: &Config,
+    backend: Backend,
+    redactor: Redactor,
+    mut out: RedactingWriter<W>,
+) -> Result<Outcome, RunError> {
+    let Backend {
+        base_url,
+        admin_email,
+        admin_password,
+        api_token,
+        ..
+    } = backend;
     redactor.add(admin_password.expose());
     if let Some(t) = &api_token {
         redactor.add(t.expose());
@@ -194,7 +299,6 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
         redactor: redactor.clone(),
         failures: Mutex::new(Vec::new()),
     });
-    let mut out = redactor.writer(out);
     let _ = writeln!(
         out,
         "medusa-conformance: running {} against {}",
