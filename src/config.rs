@@ -27,6 +27,10 @@ pub enum Target {
     Reference {
         /// Contract faults it commits on purpose (empty: none).
         faults: FaultSet,
+        /// The seeded admin's password (random unless given).
+        admin_password: Option<Secret>,
+        /// The seeded admin's API token (random unless given).
+        api_token: Option<Secret>,
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
@@ -194,7 +198,11 @@ impl Config {
                         "use names from `medusa-conformance --list-faults`",
                     )
                 })?;
-                Target::Reference { faults }
+                Target::Reference {
+                    faults,
+                    admin_password: get("MEDUSA_REFERENCE_ADMIN_PASSWORD").map(Secret::new),
+                    api_token: get("MEDUSA_REFERENCE_API_TOKEN").map(Secret::new),
+                }
             }
             "container" => Target::Container {
                 medusa_image: get("MEDUSA_IMAGE").unwrap_or_else(|| DEFAULT_MEDUSA_IMAGE.into()),

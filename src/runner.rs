@@ -172,9 +172,19 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
             api_token: api_token.clone(),
             owned: Owned::Nothing,
         },
-        Target::Reference { faults } => {
+        Target::Reference {
+            faults,
+            admin_password,
+            api_token,
+        } => {
             let mut rc = ReferenceConfig::random();
             rc.faults = faults.clone();
+            if let Some(p) = admin_password {
+                rc.admin_password = p.clone();
+            }
+            if let Some(t) = api_token {
+                rc.api_token = t.clone();
+            }
             let server = ReferenceServer::start(rc.clone()).await.map_err(|e| {
                 RunError::Setup(format!(
                     "the reference backend cannot listen on loopback: {e}"

@@ -127,11 +127,12 @@ struct User {
 }
 
 impl User {
-    /// The user as Medusa serialises it: `password_hash` left out.
+    /// The user as Medusa serialises it: `password_hash` left out. The role
+    /// is `member`, what `medusa user` gives the admin it creates.
     fn to_json(&self) -> Value {
         json!({
             "id": self.id,
-            "role": "admin",
+            "role": "member",
             "email": self.email,
             "first_name": null,
             "last_name": null,
@@ -275,25 +276,71 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let mut session = session::load(&b, &headers);
-    let mut resp = match (method.as_str(), uri.path()) {
-        ("POST", "/admin/auth") => login(&b, &mut session, &body, false),
-        ("POST", "/admin/auth/token") => login(&b, &mut session, &body, true),
+    let path = uri.path();
+    let admin = path == "/admin" || path.starts_with("/admin/");
+    let mut resp = match (method.as_str(), path) {
+        ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
+        ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
         ("DELETE", "/admin/auth") => logout(&b, &mut session, &headers),
-        _ => plain(
-            StatusCode::NOT_FOUND,
-            "text/html; charset=utf-8",
-            format!("Cannot {} {}", method, uri.path()),
-        ),
+        // Medusa authenticates every other admin route before routing.
+        _ if admin
+            && matches!(
+                b.identify(&headers, session.user_id.as_deref()),
+                Identity::Nobody
+            ) =>
+        {
+            unauthorized()
+        }
+        _ => not_found(method.as_str(), path),
     };
+    // The admin router's cors middleware runs after body-parser: every
+    // admin response but body-parser's error page carries these, with or
+    // without an Origin (the Allow-Origin echo itself is not imitated).
+    if admin && resp.extensions().get::<BodyParserError>().is_none() {
+        let h = resp.headers_mut();
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
     session::store(&b, &session, &mut resp);
     resp
 }
 
-fn login(b: &Backend, session: &mut session::Session, body: &Bytes, token: bool) -> Response {
-    let parsed: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => return not_json(b),
+/// Marks a response written by body-parser's error path (no cors headers).
+#[derive(Debug, Clone, Copy)]
+struct BodyParserError;
+
+/// What express.json() makes of a request body: `{}` unless the request
+/// says `application/json` (the body is then not read at all), `{}` for an
+/// empty body, the document if it is an object, and an error (Express's
+/// HTML page) otherwise.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Option<Value> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json || body.is_empty() {
+        return Some(json!({}));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => Some(v),
+        _ => None,
+    }
+}
+
+fn login(
+    b: &Backend,
+    session: &mut session::Session,
+    headers: &HeaderMap,
+    body: &Bytes,
+    token: bool,
+) -> Response {
+    let Some(parsed) = parse_body(headers, body) else {
+        return not_json(b);
     };
     let messages = validate(&parsed);
     if !messages.is_empty() {
@@ -389,17 +436,14 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
 
 fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> Response {
     match b.identify(headers, session.user_id.as_deref()) {
-        Identity::User(_) => {
+        // Logout never loads the user: a valid JWT of a vanished user is
+        // authenticated enough (Medusa answers it 200 too).
+        Identity::User(_) | Identity::Vanished => {
             if !b.on(Fault::LogoutKeepsSession) {
                 session.destroy();
             }
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
-        Identity::Vanished => plain(
-            StatusCode::BAD_REQUEST,
-            "text/plain; charset=utf-8",
-            "Bad Request".into(),
-        ),
         Identity::Nobody if b.on(Fault::LogoutWithoutCredentials) => {
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
@@ -453,20 +497,48 @@ fn is_email(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
-/// body-parser's answer to a body that is not JSON: Express's HTML error page.
+/// body-parser's answer to a body that is not JSON: Express's HTML error
+/// page (finalhandler), without the cors headers.
 fn not_json(b: &Backend) -> Response {
-    if b.on(Fault::NotJsonAs500) {
-        return plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "text/html; charset=utf-8",
-            html_error("Internal Server Error"),
-        );
-    }
-    plain(
-        StatusCode::BAD_REQUEST,
-        "text/html; charset=utf-8",
-        html_error("SyntaxError: Unexpected token in JSON at position 0"),
+    let (status, text) = if b.on(Fault::NotJsonAs500) {
+        (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+    } else {
+        (StatusCode::BAD_REQUEST, "Bad Request")
+    };
+    let mut resp = html_page(status, text);
+    resp.extensions_mut().insert(BodyParserError);
+    resp
+}
+
+/// Express's 404 for a route it does not know.
+fn not_found(method: &str, path: &str) -> Response {
+    html_page(
+        StatusCode::NOT_FOUND,
+        &format!("Cannot {method} {}", escape_html(path)),
     )
+}
+
+/// finalhandler's error page, with its security headers.
+fn html_page(status: StatusCode, text: &str) -> Response {
+    let mut resp = plain(status, "text/html; charset=utf-8", html_error(text));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn html_error(text: &str) -> String {
@@ -475,11 +547,15 @@ fn html_error(text: &str) -> String {
     )
 }
 
-/// passport's refusal: 401, body `Unauthorized`, no content type.
+/// passport's refusal: 401, body `Unauthorized`, no content type, and no
+/// length either (it is written with `res.end`, so it goes out chunked).
 fn unauthorized() -> Response {
+    let chunk = futures::stream::once(async {
+        Ok::<_, std::convert::Infallible>(Bytes::from_static(b"Unauthorized"))
+    });
     Response::builder()
         .status(StatusCode::UNAUTHORIZED)
-        .body(Body::from("Unauthorized"))
+        .body(Body::from_stream(chunk))
         .expect("static response")
 }
 

@@ -28,6 +28,8 @@ pub(super) struct Session {
     sid: String,
     /// The logged-in user, if any.
     pub user_id: Option<String>,
+    /// The user the stored session had when the request came.
+    loaded_user_id: Option<String>,
     is_new: bool,
     destroyed: bool,
 }
@@ -75,6 +77,7 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
             return Session {
                 sid,
                 user_id: user_id.clone(),
+                loaded_user_id: user_id.clone(),
                 is_new: false,
                 destroyed: false,
             };
@@ -83,13 +86,17 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
     Session {
         sid: random_id(32),
         user_id: None,
+        loaded_user_id: None,
         is_new: true,
         destroyed: false,
     }
 }
 
-/// Saves the session and sets the cookie where express-session would: on
-/// every response to a request that came without a valid session.
+/// Saves the session and sets the cookie where express-session would
+/// (`rolling: false`, a `maxAge`): on every response to a request that came
+/// without a valid session, and when the request changed its session (a
+/// login carrying an anonymous cookie: the same sid is sent back, with a
+/// fresh `Expires`). A destroyed session sets no cookie.
 pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     let mut store = b.sessions.lock().expect("session store lock");
     if session.destroyed {
@@ -103,7 +110,8 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
         store.insert(session.sid.clone(), session.user_id.clone());
     }
     drop(store);
-    if !session.is_new || b.on(Fault::NoSessionCookie) {
+    let modified = session.user_id != session.loaded_user_id;
+    if !(session.is_new || modified) || b.on(Fault::NoSessionCookie) {
         return;
     }
     let value = percent_encoding::utf8_percent_encode(
