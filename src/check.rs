@@ -104,6 +104,13 @@ fn render_exchange(out: &mut String, ex: &Exchange) {
     if let Some(body) = &ex.request_body {
         let _ = writeln!(out, "  body: {}", excerpt(&mask_password_field(body)));
     }
+    if ex.retries > 0 {
+        let _ = writeln!(
+            out,
+            "  (sent {} more time(s) after transport errors)",
+            ex.retries
+        );
+    }
     let ct = ex.content_type().unwrap_or("(no content type)");
     let _ = writeln!(out, "response: {} {ct}", ex.status);
     for cookie in ex.set_cookies() {
@@ -257,6 +264,7 @@ mod tests {
             headers,
             body: body.as_bytes().to_vec(),
             truncated: false,
+            retries: 0,
         }
     }
 

@@ -12,14 +12,42 @@ use crate::runner::{self, EXIT_CONFIG, EXIT_OK, EXIT_SETUP};
 const USAGE: &str = "\
 medusa-conformance: checks that a backend honours Medusa's admin auth contract
 
-usage: medusa-conformance [--list-faults] [--help]
+usage: medusa-conformance [--junit PATH] [--cucumber-json PATH] [--list-faults] [--help]
+
+  --junit PATH          write a JUnit XML report to PATH (overrides MEDUSA_JUNIT)
+  --cucumber-json PATH  write a Cucumber JSON report to PATH (overrides MEDUSA_CUCUMBER_JSON)
 
 The target and everything else come from the environment:";
 
 /// Runs the command line with `args` (without the program name) and the
 /// process environment; returns the exit code.
 pub fn main_with_args(args: &[String]) -> i32 {
-    for arg in args {
+    let mut junit = None;
+    let mut cucumber_json = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f == "--junit" || f == "--cucumber-json" => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        if flag == "--junit" || flag == "--cucumber-json" {
+            let Some(path) = inline
+                .or_else(|| args.next().cloned())
+                .filter(|p| !p.is_empty())
+            else {
+                eprintln!(
+                    "configuration error: {flag} needs a file path\n  fix: e.g. {flag} target/reports/report"
+                );
+                return EXIT_CONFIG;
+            };
+            let slot = if flag == "--junit" {
+                &mut junit
+            } else {
+                &mut cucumber_json
+            };
+            *slot = Some(std::path::PathBuf::from(path));
+            continue;
+        }
         match arg.as_str() {
             "--help" | "-h" => {
                 println!("{USAGE}");
@@ -48,13 +76,20 @@ pub fn main_with_args(args: &[String]) -> i32 {
             }
         }
     }
-    let config = match Config::from_env() {
+    let mut config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return EXIT_CONFIG;
         }
     };
+    // Flags win over the environment.
+    if junit.is_some() {
+        config.junit = junit;
+    }
+    if cucumber_json.is_some() {
+        config.cucumber_json = cucumber_json;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,12 +109,23 @@ pub fn main_with_args(args: &[String]) -> i32 {
             e.exit_code()
         }
         Ok(outcome) => {
-            let mut err = std::io::stdout();
+            let mut err = Redactor::global().writer(std::io::stdout());
             if outcome.left_out > 0 {
                 let _ = writeln!(
                     err,
-                    "notice: {} scenario(s) tagged @api-token were left out, not run: MEDUSA_API_TOKEN is not set",
-                    outcome.left_out
+                    "notice: {} scenario(s) tagged @api-token were left out, not run: {}",
+                    outcome.left_out,
+                    crate::report::NO_API_TOKEN
+                );
+                for s in &outcome.left_out_scenarios {
+                    let _ = writeln!(err, "  left out: {s}");
+                }
+            }
+            for r in &outcome.retries {
+                let _ = writeln!(
+                    err,
+                    "retry: {} sent again (retry {}) after: {}",
+                    r.request, r.attempt, r.reason
                 );
             }
             if outcome.passed + outcome.failed + outcome.skipped == 0 {
@@ -102,13 +148,35 @@ pub fn main_with_args(args: &[String]) -> i32 {
                     outcome.errors
                 );
             }
+            for e in &outcome.report_errors {
+                let _ = writeln!(err, "error: {e}");
+            }
+            for (what, path) in [
+                ("JUnit XML", &config.junit),
+                ("Cucumber JSON", &config.cucumber_json),
+            ] {
+                if let Some(path) = path
+                    && outcome.report_errors.is_empty()
+                {
+                    let _ = writeln!(err, "report: {what} written to {}", path.display());
+                }
+            }
             let _ = writeln!(err, "time: {:.3}s", elapsed.as_secs_f64());
+            let left_out = if outcome.left_out > 0 {
+                format!(
+                    ", {} left out ({})",
+                    outcome.left_out,
+                    crate::report::NO_API_TOKEN
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 err,
-                "conformance: {} passed, {} failed, {} skipped",
+                "conformance: {} passed, {} failed, {} skipped{left_out}",
                 outcome.passed,
-                outcome.failed + outcome.errors,
-                outcome.skipped + outcome.left_out
+                outcome.failed + outcome.errors + outcome.report_errors.len(),
+                outcome.skipped
             );
             outcome.exit_code()
         }

@@ -5,6 +5,7 @@
 //! credentials, so scenarios never share a session. Every exchange is kept
 //! whole ([`Exchange`]) so a failing check can show the request and response.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -52,6 +53,9 @@ pub struct ClientSettings {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
+    /// How often a request that failed in transport is sent again, if its
+    /// method is idempotent (the JS client's `maxRetries`).
+    pub max_retries: u32,
 }
 
 /// A transport-level failure: no HTTP response was received.
@@ -72,6 +76,19 @@ pub struct Client {
     http: reqwest::Client,
     base_url: Url,
     dialect: &'static Dialect,
+    max_retries: u32,
+    retries: Arc<Mutex<Vec<Retry>>>,
+}
+
+/// A request sent again after a transport error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// Method and path of the request.
+    pub request: String,
+    /// Which retry this was (1 = the first).
+    pub attempt: u32,
+    /// The transport error that caused it.
+    pub reason: String,
 }
 
 /// One request and its response, as sent and received.
@@ -95,6 +112,8 @@ pub struct Exchange {
     pub body: Vec<u8>,
     /// Whether the body was cut at [`BODY_LIMIT`].
     pub truncated: bool,
+    /// How many times the request was sent again after a transport error.
+    pub retries: u32,
 }
 
 impl Exchange {
@@ -166,12 +185,19 @@ impl Client {
             http,
             base_url: settings.base_url.clone(),
             dialect,
+            max_retries: settings.max_retries,
+            retries: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
     /// The dialect this client speaks.
     pub fn dialect(&self) -> &'static Dialect {
         self.dialect
+    }
+
+    /// Every retry made so far, in order.
+    pub fn retries(&self) -> Vec<Retry> {
+        self.retries.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// The base URL requests go to.
@@ -225,24 +251,42 @@ impl Client {
                 HeaderValue::from_str(v).map_err(|_| fail(format!("header {k} is not valid")))?;
             map.append(name, value);
         }
-        let mut req = self.http.request(method, url).headers(map);
-        if let Some(b) = &request_body {
-            req = req.body(b.clone());
-        }
-        let mut resp = req.send().await.map_err(|e| fail(describe(&e)))?;
-        let status = resp.status().as_u16();
-        let resp_headers = resp.headers().clone();
-        let mut body_bytes = Vec::new();
-        let mut truncated = false;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(describe(&e)))? {
-            let room = BODY_LIMIT - body_bytes.len();
-            if chunk.len() > room {
-                body_bytes.extend_from_slice(&chunk[..room]);
-                truncated = true;
-                break;
+        // Only requests that may be repeated safely are retried, and only
+        // for transport errors: a wrong answer is never asked again.
+        let idempotent = matches!(route.method, "GET" | "HEAD" | "DELETE" | "OPTIONS");
+        let mut retries = 0;
+        let (status, resp_headers, body_bytes, truncated) = loop {
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(map.clone());
+            if let Some(b) = &request_body {
+                req = req.body(b.clone());
             }
-            body_bytes.extend_from_slice(&chunk);
-        }
+            match read(req).await {
+                Ok(parts) => break parts,
+                Err(e) if idempotent && retries < self.max_retries && transient(&e) => {
+                    retries += 1;
+                    if let Ok(mut log) = self.retries.lock() {
+                        log.push(Retry {
+                            request: format!("{} {}", route.method, path),
+                            attempt: retries,
+                            reason: describe(&e),
+                        });
+                    }
+                    // 100 ms, 200 ms, 400 ms, ...: short, the run has a gate to pass.
+                    tokio::time::sleep(Duration::from_millis(100 << (retries - 1).min(5))).await;
+                }
+                Err(e) => {
+                    let after = if retries > 0 {
+                        format!(" (after {retries} retries)")
+                    } else {
+                        String::new()
+                    };
+                    return Err(fail(format!("{}{after}", describe(&e))));
+                }
+            }
+        };
         Ok(Exchange {
             call,
             method: route.method.to_owned(),
@@ -253,8 +297,37 @@ impl Client {
             headers: resp_headers,
             body: body_bytes,
             truncated,
+            retries,
         })
     }
+}
+
+/// Whether a transport error may go away if the request is sent again: not
+/// a timeout (the bound would be paid again) nor a certificate that does
+/// not verify.
+fn transient(e: &reqwest::Error) -> bool {
+    !e.is_timeout() && !describe(e).contains("certificate")
+}
+
+/// Sends a request and reads its response, the body up to [`BODY_LIMIT`].
+async fn read(
+    req: reqwest::RequestBuilder,
+) -> Result<(u16, HeaderMap, Vec<u8>, bool), reqwest::Error> {
+    let mut resp = req.send().await?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = resp.chunk().await? {
+        let room = BODY_LIMIT - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, body, truncated))
 }
 
 /// Joins a route path onto the base URL, keeping any path prefix of the

@@ -62,8 +62,19 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
+    /// Retries of an idempotent request after a transport error.
+    pub max_retries: u32,
     /// Only scenarios with this tag expression's tags (a single `@tag`).
     pub tags: Option<String>,
+    /// Where to write the JUnit XML report (`MEDUSA_JUNIT`, `--junit`).
+    pub junit: Option<PathBuf>,
+    /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
+    /// `--cucumber-json`).
+    pub cucumber_json: Option<PathBuf>,
+    /// How much a failed step shows (`MEDUSA_VERBOSE`): 0 the failure
+    /// report, 1 also the scenario's state (the World's `Debug`, secrets
+    /// masked), 2 also doc strings. Console and JUnit report alike.
+    pub verbose: u8,
 }
 
 /// A configuration mistake, with what to do about it.
@@ -125,6 +136,18 @@ pub const VARS: &[(&str, &str)] = &[
     (
         "MEDUSA_TAGS",
         "run only scenarios with this tag, e.g. @login",
+    ),
+    (
+        "MEDUSA_JUNIT",
+        "write a JUnit XML report to this file (also --junit PATH)",
+    ),
+    (
+        "MEDUSA_CUCUMBER_JSON",
+        "write a Cucumber JSON report to this file (also --cucumber-json PATH)",
+    ),
+    (
+        "MEDUSA_VERBOSE",
+        "0 (default), 1: also print the scenario's state on failure, 2: also doc strings",
     ),
 ];
 
@@ -218,12 +241,18 @@ impl Config {
         };
         let ca_cert = get("MEDUSA_CA_CERT").map(PathBuf::from);
         if let Some(path) = &ca_cert {
-            std::fs::metadata(path).map_err(|e| {
+            let pem = std::fs::read(path).map_err(|e| {
                 err(
                     format!("MEDUSA_CA_CERT {} cannot be read: {e}", path.display()),
                     "point MEDUSA_CA_CERT at a readable PEM file",
                 )
             })?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(err(
+                    format!("MEDUSA_CA_CERT {} holds no PEM certificate", path.display()),
+                    "point MEDUSA_CA_CERT at a readable PEM file (-----BEGIN CERTIFICATE-----)",
+                ));
+            }
         }
         let number = |key: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
             match get(key) {
@@ -243,6 +272,7 @@ impl Config {
         };
         let concurrency = number("MEDUSA_CONCURRENCY", 16, 1)? as usize;
         let timeout_ms = number("MEDUSA_TIMEOUT_MS", 10_000, 1)?;
+        let max_retries = number("MEDUSA_MAX_RETRIES", 3, 0)?.min(10) as u32;
         let features = get("MEDUSA_FEATURES")
             .map(PathBuf::from)
             .unwrap_or_else(default_features_dir);
@@ -261,6 +291,15 @@ impl Config {
                 "give one tag, e.g. MEDUSA_TAGS=@whoami",
             ));
         }
+        let verbose = match get("MEDUSA_VERBOSE").as_deref().map(str::trim) {
+            None => 0,
+            Some(v) => v.parse::<u8>().ok().filter(|n| *n <= 2).ok_or_else(|| {
+                err(
+                    format!("MEDUSA_VERBOSE must be 0, 1 or 2, got '{v}'"),
+                    "unset MEDUSA_VERBOSE or give 0, 1 or 2",
+                )
+            })?,
+        };
         Ok(Config {
             target,
             ca_cert,
@@ -268,7 +307,11 @@ impl Config {
             concurrency,
             connect_timeout: Duration::from_millis(timeout_ms.min(5_000)),
             request_timeout: Duration::from_millis(timeout_ms),
+            max_retries,
             tags,
+            junit: get("MEDUSA_JUNIT").map(PathBuf::from),
+            cucumber_json: get("MEDUSA_CUCUMBER_JSON").map(PathBuf::from),
+            verbose,
         })
     }
 }
@@ -338,6 +381,27 @@ mod tests {
                 .contains("MEDUSA_CA_CERT")
         );
         assert!(cfg(&[("MEDUSA_REFERENCE_FAULTS", "nope")]).is_err());
+        assert!(
+            cfg(&[("MEDUSA_VERBOSE", "3")])
+                .unwrap_err()
+                .problem
+                .contains("MEDUSA_VERBOSE")
+        );
+    }
+
+    #[test]
+    fn report_paths_and_verbosity() {
+        let c = cfg(&[
+            ("MEDUSA_JUNIT", "out/junit.xml"),
+            ("MEDUSA_CUCUMBER_JSON", "out/cucumber.json"),
+            ("MEDUSA_VERBOSE", "2"),
+        ])
+        .unwrap();
+        assert_eq!(c.junit, Some(PathBuf::from("out/junit.xml")));
+        assert_eq!(c.cucumber_json, Some(PathBuf::from("out/cucumber.json")));
+        assert_eq!(c.verbose, 2);
+        let c = cfg(&[]).unwrap();
+        assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub const MASK: &str = "[REDACTED]";
 const MIN_SECRET_LEN: usize = 4;
 
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*").expect("valid regex")
+    Regex::new(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)?")
+        .expect("valid regex")
 });
 static SESSION_COOKIE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(connect\.sid=)[^;,\s\x22]+").expect("valid regex"));
@@ -251,6 +252,13 @@ mod tests {
             masked.contains("connect.sid=[REDACTED]; Path=/"),
             "{masked}"
         );
+    }
+
+    #[test]
+    fn masks_a_jwt_cut_short() {
+        let masked =
+            Redactor::new().mask(r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJkb21haW4iOiJhZG1p"#);
+        assert!(!masked.contains("eyJkb21h"), "{masked}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::container::ContainerBackend;
 use crate::contract::{Call, V1};
 use crate::redact::{RedactingWriter, Redactor, Secret};
 use crate::reference::{ReferenceConfig, ReferenceServer};
+use crate::report::{self, FixedCli, LeftOut, Reports};
 use crate::steps::AuthWorld;
 
 /// Exit code: every scenario passed.
@@ -78,16 +79,26 @@ pub struct Outcome {
     pub skipped: usize,
     /// Scenarios left out on purpose (no API token), not run.
     pub left_out: usize,
+    /// The left-out scenarios, one `file:line: name` each.
+    pub left_out_scenarios: Vec<String>,
+    /// Report files that could not be written (the gate is red then).
+    pub report_errors: Vec<String>,
     /// Feature files that did not parse, and failed hooks.
     pub errors: usize,
     /// Every failed check.
     pub failed_checks: Vec<FailedCheck>,
+    /// Requests sent again after a transport error.
+    pub retries: Vec<crate::client::Retry>,
 }
 
 impl Outcome {
     /// Whether the gate is green: something ran and nothing failed.
     pub fn is_success(&self) -> bool {
-        self.failed == 0 && self.skipped == 0 && self.errors == 0 && self.passed > 0
+        self.failed == 0
+            && self.skipped == 0
+            && self.errors == 0
+            && self.report_errors.is_empty()
+            && self.passed > 0
     }
 
     /// The process exit code for this outcome.
@@ -105,13 +116,25 @@ impl Outcome {
 pub enum RunError {
     /// The backend did not answer the preflight request.
     #[error(
-        "the backend at {url} cannot be reached: {reason}\n  fix: start the backend, or check MEDUSA_BASE_URL (and MEDUSA_CA_CERT for https)"
+        "the backend at {url} cannot be reached: {reason}\n  fix: {}",
+        unreachable_fix(reason)
     )]
     Unreachable {
         /// Base URL tried.
         url: String,
         /// Transport error.
         reason: String,
+    },
+    /// The backend answered the preflight request in a way no working
+    /// Medusa-compatible backend does.
+    #[error("the backend at {url} is not answering as a Medusa v1 backend: {reason}\n  fix: {fix}")]
+    Unhealthy {
+        /// Base URL tried.
+        url: String,
+        /// What it answered.
+        reason: String,
+        /// What to check.
+        fix: String,
     },
     /// The target could not be set up.
     #[error("cannot set up the target: {0}")]
@@ -125,10 +148,23 @@ impl RunError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Unreachable { .. } => EXIT_UNREACHABLE,
+            RunError::Unreachable { .. } | RunError::Unhealthy { .. } => EXIT_UNREACHABLE,
             RunError::Setup(_) => EXIT_SETUP,
             RunError::Interrupted(_) => EXIT_INTERRUPTED,
         }
+    }
+}
+
+/// What to do about a transport error, by its kind.
+fn unreachable_fix(reason: &str) -> &'static str {
+    if reason.contains("certificate") {
+        "the server's certificate does not verify: give the CA that signed it with MEDUSA_CA_CERT=ca.pem, or fix the certificate"
+    } else if reason.contains("timed out") {
+        "the backend does not answer in time: check that it is up and not overloaded, or raise MEDUSA_TIMEOUT_MS"
+    } else if reason.contains("dns error") {
+        "the host name does not resolve: check the host in MEDUSA_BASE_URL"
+    } else {
+        "start the backend, or check the scheme, host and port in MEDUSA_BASE_URL"
     }
 }
 
@@ -236,6 +272,57 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
     result
 }
 
+/// One request before the scenarios (`GET /admin/auth`, no credentials): a
+/// backend that is down, failing or elsewhere gives one clear message, not
+/// dozens of identical scenario failures. Any other answer, right or wrong,
+/// is left to the scenarios to judge.
+async fn preflight(client: &Client, base_url: &url::Url) -> Result<(), RunError> {
+    let url = base_url.to_string();
+    let ex = client
+        .send(Call::GetSession, &Auth::None, &Body::None)
+        .await
+        .map_err(|e| RunError::Unreachable {
+            url: url.clone(),
+            reason: e.reason,
+        })?;
+    let unhealthy = |reason: String, fix: &str| RunError::Unhealthy {
+        url: url.clone(),
+        reason,
+        fix: fix.to_owned(),
+    };
+    match ex.status {
+        500..=599 => Err(unhealthy(
+            format!(
+                "GET {} answered {} before any scenario ran",
+                ex.path, ex.status
+            ),
+            "look at the backend's logs: it fails before authentication is even checked",
+        )),
+        300..=399 => {
+            let to = ex
+                .headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(no Location)");
+            Err(unhealthy(
+                format!(
+                    "GET {} redirects ({}) to {to}; redirects are not followed, so credentials never leave the configured host",
+                    ex.path, ex.status
+                ),
+                "set MEDUSA_BASE_URL to the URL the backend really serves (scheme, host and port)",
+            ))
+        }
+        404 => Err(unhealthy(
+            format!(
+                "GET {} answered 404: there is no v1 admin auth route here",
+                ex.path
+            ),
+            "set MEDUSA_BASE_URL to the backend's root (not /admin), and check it is a Medusa v1 backend (v2 has other routes)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Resolves when the process is asked to stop; says by which signal.
 async fn shutdown_signal() -> &'static str {
     #[cfg(unix)]
@@ -288,18 +375,13 @@ async fn run_scenarios<W: Write + Send + 'static>(
         ca_cert_pem,
         connect_timeout: config.connect_timeout,
         request_timeout: config.request_timeout,
+        max_retries: config.max_retries,
     };
     let client = Client::new(&settings, &V1).map_err(RunError::Setup)?;
 
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
-    client
-        .send(Call::GetSession, &Auth::None, &Body::None)
-        .await
-        .map_err(|e| RunError::Unreachable {
-            url: base_url.to_string(),
-            reason: e.reason,
-        })?;
+    preflight(&client, &base_url).await?;
 
     let ctx = Arc::new(RunContext {
         client,
@@ -315,12 +397,15 @@ async fn run_scenarios<W: Write + Send + 'static>(
         config.features.display(),
         base_url
     );
+    let reports = open_reports(config, &ctx)?;
 
     let left_out = Arc::new(AtomicUsize::new(0));
+    let left_out_list = LeftOut::default();
     let have_token = ctx.api_token.is_some();
     let tags = config.tags.clone();
     let filter = {
         let left_out = left_out.clone();
+        let left_out_list = left_out_list.clone();
         move |feat: &cucumber::gherkin::Feature,
               rule: Option<&cucumber::gherkin::Rule>,
               sc: &cucumber::gherkin::Scenario| {
@@ -337,6 +422,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
             }
             if !have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
                 left_out.fetch_add(examples_count(sc), Ordering::Relaxed);
+                left_out_list.note(feat, rule, sc, report::NO_API_TOKEN);
                 return false;
             }
             true
@@ -344,9 +430,19 @@ async fn run_scenarios<W: Write + Send + 'static>(
     };
 
     let hook_ctx = ctx.clone();
-    let console = writer::Basic::new(out, Coloring::Never, Verbosity::Default).summarized();
+    // Console, JUnit and Cucumber JSON see the same (normalised) events;
+    // the reports are kept in memory and written, redacted, at the end.
+    let verbosity = Verbosity::from(config.verbose);
+    let writers = writer::Basic::raw(out, Coloring::Never, verbosity)
+        .tee::<AuthWorld, _>(FixedCli(writer::JUnit::for_tee(
+            reports.junit_buffer(),
+            verbosity,
+        )))
+        .tee::<AuthWorld, _>(FixedCli(writer::Json::for_tee(reports.json_buffer())))
+        .normalized()
+        .summarized();
     let cucumber = AuthWorld::cucumber()
-        .with_writer(console)
+        .with_writer(writers)
         // The run is configured by Config alone, never by the process's
         // arguments (the fault catalog test runs many suites in one process).
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
@@ -360,14 +456,30 @@ async fn run_scenarios<W: Write + Send + 'static>(
 
     let stats = writer.scenarios_stats();
     let failed_checks = ctx.failures.lock().map(|f| f.clone()).unwrap_or_default();
+    let left_out_list = left_out_list.list();
+    let report_errors = reports.finish(&left_out_list, &redactor);
     Ok(Outcome {
         passed: stats.passed,
         failed: stats.failed,
         skipped: stats.skipped,
         left_out: left_out.load(Ordering::Relaxed),
+        left_out_scenarios: left_out_list.iter().map(|l| l.describe()).collect(),
+        report_errors,
         errors: writer.parsing_errors() + writer.hook_errors(),
         failed_checks,
+        retries: ctx.client.retries(),
     })
+}
+
+/// Creates the report files `config` asks for (before the scenarios run,
+/// so a bad path costs no run), and teaches the redactor the forms the
+/// configured secrets take inside them.
+fn open_reports(config: &Config, ctx: &RunContext) -> Result<Reports, RunError> {
+    report::learn_report_forms(&ctx.redactor, ctx.admin_password.expose());
+    if let Some(t) = &ctx.api_token {
+        report::learn_report_forms(&ctx.redactor, t.expose());
+    }
+    Reports::open(config.junit.as_deref(), config.cucumber_json.as_deref()).map_err(RunError::Setup)
 }
 
 /// How many scenarios a scenario (outline) expands to.
