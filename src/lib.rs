@@ -16,6 +16,7 @@ pub mod contract;
 pub mod jwt;
 pub mod redact;
 pub mod reference;
+pub mod report;
 pub mod runner;
 pub mod steps;
 

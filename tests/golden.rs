@@ -1,0 +1,325 @@
+//! The failure report is specified by these golden files: the plain-text
+//! rendering of a failed check (`check::Failure::render`) with its request,
+//! status, body excerpt, schema errors with paths, and diff. Each case
+//! builds its `Exchange` by hand with fresh random ids and the current
+//! time, and the rendering is normalised (ids, timestamps, ports,
+//! durations) before it is compared with `tests/golden/<case>.txt`.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the files; review
+//! the diff before committing it.
+
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use medusa_conformance::check::{self, Failure};
+use medusa_conformance::client::Exchange;
+use medusa_conformance::contract::{Call, SchemaName};
+use medusa_conformance::redact::Redactor;
+use medusa_conformance::reference::random_id;
+use regex::Regex;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "golden-Pass word/1";
+const COOKIE: &str = "s%3Agolden-session-id.golden-signature";
+
+/// Replaces what changes from run to run with a stable placeholder. Ids
+/// are numbered by first appearance (`usr_<id1>`, `usr_<id2>`), so a diff
+/// between two users still shows that their ids differ.
+fn normalise(text: &str) -> String {
+    static ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\busr_[A-Za-z0-9]{10,}").expect("valid regex"));
+    static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            (
+                r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
+                "<date-time>",
+            ),
+            (r"\b(127\.0\.0\.1|localhost|\[::1\]):\d{2,5}\b", "$1:<port>"),
+            (r"\b\d+(\.\d+)?(ms|s)\b", "<duration>"),
+        ]
+        .into_iter()
+        .map(|(re, to)| (Regex::new(re).expect("valid regex"), to))
+        .collect()
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = ID
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let id = c[0].to_owned();
+            let n = match seen.iter().position(|s| *s == id) {
+                Some(i) => i + 1,
+                None => {
+                    seen.push(id);
+                    seen.len()
+                }
+            };
+            format!("usr_<id{n}>")
+        })
+        .into_owned();
+    for (re, to) in RULES.iter() {
+        out = re.replace_all(&out, *to).into_owned();
+    }
+    out
+}
+
+/// Compares `actual` with the golden file `name`, or rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.txt"));
+    let actual = normalise(actual);
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} ({e}); create it with UPDATE_GOLDEN=1 cargo test --test golden",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "the rendering of {name} differs from {} (UPDATE_GOLDEN=1 rewrites it):\n{}",
+        path.display(),
+        check::unified_diff(&expected, &actual)
+    );
+}
+
+fn redactor() -> Redactor {
+    let r = Redactor::new();
+    r.add(PASSWORD);
+    r.add(COOKIE);
+    r
+}
+
+fn now() -> String {
+    // RFC 3339 from the system clock, without a date crate.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let days = secs / 86_400;
+    let (y, m, d) = civil_from_days(days as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        secs % 1000
+    )
+}
+
+/// Days since 1970-01-01 to a (year, month, day) date.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn user() -> Value {
+    json!({
+        "id": format!("usr_{}", random_id(26)),
+        "email": "admin@reference.medusa.test",
+        "first_name": "Ada",
+        "last_name": "Admin",
+        "role": "admin",
+        "created_at": now(),
+        "updated_at": now(),
+        "deleted_at": null,
+        "metadata": null
+    })
+}
+
+/// An exchange of `(call, method, path)`.
+fn exchange(
+    (call, method, path): (Call, &str, &str),
+    request_headers: &[(&str, &str)],
+    request_body: Option<String>,
+    status: u16,
+    response_headers: &[(&str, &str)],
+    body: &[u8],
+) -> Exchange {
+    let mut headers = HeaderMap::new();
+    for (k, v) in response_headers {
+        headers.append(
+            HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    Exchange {
+        call,
+        method: method.into(),
+        path: path.into(),
+        request_headers: request_headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        request_body,
+        status,
+        headers,
+        body: body.to_vec(),
+        truncated: false,
+        retries: 0,
+    }
+}
+
+fn login_body() -> Option<String> {
+    Some(json!({"email": "admin@reference.medusa.test", "password": PASSWORD}).to_string())
+}
+
+#[test]
+fn status_failure() {
+    let ex = exchange(
+        (Call::CreateSession, "POST", "/admin/auth"),
+        &[
+            ("content-type", "application/json"),
+            ("x-request-id", "127.0.0.1:41234 took 12ms"),
+        ],
+        login_body(),
+        401,
+        &[
+            ("content-type", "text/plain; charset=utf-8"),
+            (
+                "set-cookie",
+                &format!("connect.sid={COOKIE}; Path=/; HttpOnly"),
+            ),
+        ],
+        b"Unauthorized",
+    );
+    let f = check::status(&ex, 200).unwrap_err();
+    let text = f.render(&redactor());
+    assert!(!text.contains("golden-"), "{text}");
+    golden("status_failure", &text);
+}
+
+#[test]
+fn schema_failure_with_several_errors() {
+    let mut u = user();
+    u["id"] = json!(42);
+    u["email"] = json!("not an e-mail");
+    u["role"] = json!("owner");
+    u["password_hash"] = json!("c2NyeXB0AA4AAAAIAAAAAc");
+    u.as_object_mut().unwrap().remove("created_at");
+    let body = json!({ "user": u }).to_string();
+    let ex = exchange(
+        (Call::GetSession, "GET", "/admin/auth"),
+        &[("cookie", &format!("connect.sid={COOKIE}"))],
+        None,
+        200,
+        &[("content-type", "application/json; charset=utf-8")],
+        body.as_bytes(),
+    );
+    let f = check::schema(&ex, SchemaName::AdminAuthRes).unwrap_err();
+    assert!(f.schema_errors.len() >= 3, "{:?}", f.schema_errors);
+    let text = f.render(&redactor());
+    assert!(!text.contains("golden-"), "{text}");
+    golden("schema_failure", &text);
+}
+
+#[test]
+fn same_user_diff() {
+    let expected = user();
+    let mut actual = user();
+    actual["email"] = json!("someone-else@reference.medusa.test");
+    actual["first_name"] = json!("Eve");
+    let body = json!({ "user": actual }).to_string();
+    let ex = exchange(
+        (Call::GetSession, "GET", "/admin/auth"),
+        &[(
+            "authorization",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln",
+        )],
+        None,
+        200,
+        &[("content-type", "application/json; charset=utf-8")],
+        body.as_bytes(),
+    );
+    let f = check::same_json(
+        "same user",
+        "the user is not the one who logged in",
+        &expected,
+        &actual,
+        Some(&ex),
+    )
+    .unwrap_err();
+    let text = f.render(&redactor());
+    assert!(!text.contains("eyJ"), "{text}");
+    golden("same_user_diff", &text);
+}
+
+#[test]
+fn cut_body() {
+    let page = format!(
+        "<!DOCTYPE html><html><head><title>Error</title></head><body><pre>{}</pre></body></html>",
+        "ValidationError: email must be an email\n    at validator (/srv/medusa/node_modules/class-validator/index.js:1:1)\n"
+            .repeat(40)
+    );
+    let mut ex = exchange(
+        (Call::CreateSession, "POST", "/admin/auth"),
+        &[("content-type", "application/json")],
+        Some(r#"{"email":"not-an-email","password":"x"}"#.into()),
+        400,
+        &[("content-type", "text/html; charset=utf-8")],
+        page.as_bytes(),
+    );
+    ex.truncated = true;
+    let f = check::json_body(&ex).unwrap_err();
+    let text = f.render(&redactor());
+    assert!(text.contains("cut at the body limit"), "{text}");
+    assert!(text.contains(" chars in all)"), "{text}");
+    golden("cut_body", &text);
+}
+
+#[test]
+fn a_hand_made_failure_renders_every_part_in_order() {
+    let f = Failure::new("error message", "the error message does not say: x")
+        .with_diff("a\nb", "a\nc");
+    let text = f.render(&Redactor::new());
+    let order = [
+        "check failed: error message",
+        "  the error message",
+        "diff (",
+    ];
+    let mut at = 0;
+    for part in order {
+        let i = text[at..]
+            .find(part)
+            .unwrap_or_else(|| panic!("{part:?} missing or out of order in:\n{text}"));
+        at += i;
+    }
+}
+
+#[test]
+fn normalisation_makes_volatile_values_stable() {
+    let a = normalise(&format!(
+        "usr_{} at {} on 127.0.0.1:{} in 12ms",
+        random_id(26),
+        now(),
+        40000
+    ));
+    let b = normalise(&format!(
+        "usr_{} at {} on 127.0.0.1:{} in 3.5s",
+        random_id(26),
+        "2001-02-03T04:05:06Z",
+        51234
+    ));
+    assert_eq!(a, b);
+    assert_eq!(
+        a,
+        "usr_<id1> at <date-time> on 127.0.0.1:<port> in <duration>"
+    );
+    let id = format!("usr_{}", random_id(26));
+    assert_eq!(
+        normalise(&format!("{id} usr_{} {id}", random_id(26))),
+        "usr_<id1> usr_<id2> usr_<id1>"
+    );
+}
