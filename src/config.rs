@@ -118,15 +118,39 @@ pub const VARS: &[(&str, &str)] = &[
     ),
     (
         "MEDUSA_TARGET",
-        "url or reference; default: url if MEDUSA_BASE_URL is set, else reference",
+        "url, reference or container; default: url if MEDUSA_BASE_URL is set, else reference",
+    ),
+    (
+        "MEDUSA_IMAGE",
+        "Medusa v1 image for MEDUSA_TARGET=container (default medusa-conformance/medusa-v1:1.20.11)",
+    ),
+    (
+        "MEDUSA_POSTGRES_IMAGE",
+        "PostgreSQL image for MEDUSA_TARGET=container (default medusa-conformance/postgres:15)",
+    ),
+    (
+        "MEDUSA_CONTAINER_TIMEOUT_SECS",
+        "bound on container start-up, 1 to 3600 (default 180)",
     ),
     (
         "MEDUSA_REFERENCE_FAULTS",
         "comma-separated contract faults for the reference backend to commit",
     ),
     (
+        "MEDUSA_REFERENCE_ADMIN_PASSWORD",
+        "the reference backend's admin password (default: random per run)",
+    ),
+    (
+        "MEDUSA_REFERENCE_API_TOKEN",
+        "the reference backend's API token (default: random per run)",
+    ),
+    (
         "MEDUSA_FEATURES",
         "folder of .feature files (default: features/)",
+    ),
+    (
+        "MEDUSA_TAGS",
+        "run only scenarios with this tag, e.g. @login",
     ),
     ("MEDUSA_CONCURRENCY", "scenarios run at once (default 16)"),
     (
@@ -134,8 +158,8 @@ pub const VARS: &[(&str, &str)] = &[
         "request timeout in ms (default 10000; connect timeout is the smaller of it and 5000)",
     ),
     (
-        "MEDUSA_TAGS",
-        "run only scenarios with this tag, e.g. @login",
+        "MEDUSA_MAX_RETRIES",
+        "retries of a GET or DELETE after a transient transport error (default 3, as the JS client)",
     ),
     (
         "MEDUSA_JUNIT",
@@ -147,7 +171,7 @@ pub const VARS: &[(&str, &str)] = &[
     ),
     (
         "MEDUSA_VERBOSE",
-        "0 (default), 1: also print the scenario's state on failure, 2: also doc strings",
+        "0 (default), 1: show each failed scenario's state, 2: also doc strings",
     ),
 ];
 

@@ -1,0 +1,532 @@
+//! `MEDUSA_TARGET=container` for real: the built binary is run against
+//! PostgreSQL and Medusa containers, and every run must leave the engine
+//! with exactly the containers, networks and volumes it had before.
+//!
+//! Every test needs a Docker engine (`DOCKER_HOST`) holding the images that
+//! `scripts/build-images.sh` builds, so every test is ignored by a plain
+//! `cargo test`. `scripts/ci-containers.sh` sets everything up and runs them
+//! with `--include-ignored --test-threads=1` (one at a time: the leak census
+//! counts the whole engine).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+
+/// A full run: image start-up (about 20 s here) plus the suite. Generous:
+/// these machines are noisy.
+const FULL_RUN_LIMIT: Duration = Duration::from_secs(400);
+/// Errors that must not wait for anything.
+const QUICK_LIMIT: Duration = Duration::from_secs(20);
+
+/// Containers, networks and volumes in the engine.
+#[derive(Debug, PartialEq, Eq)]
+struct Census {
+    containers: BTreeSet<String>,
+    networks: BTreeSet<String>,
+    volumes: BTreeSet<String>,
+}
+
+fn docker_lines(args: &[&str]) -> BTreeSet<String> {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run docker {args:?}: {e}; run via scripts/ci-containers.sh")
+        });
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed (is DOCKER_HOST set? run via scripts/ci-containers.sh): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn census() -> Census {
+    Census {
+        containers: docker_lines(&["ps", "-aq", "--no-trunc"]),
+        networks: docker_lines(&["network", "ls", "-q", "--no-trunc"]),
+        volumes: docker_lines(&["volume", "ls", "-q"]),
+    }
+}
+
+fn assert_nothing_leaked(before: &Census, what: &str) {
+    let after = census();
+    assert_eq!(
+        (
+            before.containers.len(),
+            before.networks.len(),
+            before.volumes.len()
+        ),
+        (
+            after.containers.len(),
+            after.networks.len(),
+            after.volumes.len()
+        ),
+        "{what}: (containers, networks, volumes) before vs after differ:\nbefore {before:#?}\nafter {after:#?}"
+    );
+    assert_eq!(*before, after, "{what}: the engine's contents changed");
+    eprintln!(
+        "{what}: nothing leaked ({} containers, {} networks, {} volumes before and after)",
+        after.containers.len(),
+        after.networks.len(),
+        after.volumes.len()
+    );
+}
+
+/// The binary, configured for the container target and nothing else.
+fn harness(envs: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in [
+        "MEDUSA_BASE_URL",
+        "MEDUSA_ADMIN_EMAIL",
+        "MEDUSA_ADMIN_PASSWORD",
+        "MEDUSA_API_TOKEN",
+        "MEDUSA_FEATURES",
+        "MEDUSA_TAGS",
+        "MEDUSA_IMAGE",
+        "MEDUSA_POSTGRES_IMAGE",
+        "MEDUSA_CONTAINER_TIMEOUT_SECS",
+        "MEDUSA_REFERENCE_FAULTS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("MEDUSA_TARGET", "container");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A line of output, or the end of a stream.
+enum Line {
+    Out(String),
+    Err(String),
+}
+
+/// A running harness whose output lines arrive on a channel.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<Line>,
+    stdout: String,
+    stderr: String,
+    started: Instant,
+}
+
+impl Running {
+    fn spawn(envs: &[(&str, &str)]) -> Running {
+        let mut child = harness(envs).spawn().expect("spawn the harness");
+        let (tx, rx) = mpsc::channel();
+        fn pump(
+            stream: impl Read + Send + 'static,
+            tx: mpsc::Sender<Line>,
+            wrap: fn(String) -> Line,
+        ) {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(wrap(line)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        pump(child.stdout.take().expect("stdout"), tx.clone(), Line::Out);
+        pump(child.stderr.take().expect("stderr"), tx, Line::Err);
+        Running {
+            child,
+            lines: rx,
+            stdout: String::new(),
+            stderr: String::new(),
+            started: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, line: Line) -> String {
+        let (buf, text) = match line {
+            Line::Out(t) => (&mut self.stdout, t),
+            Line::Err(t) => (&mut self.stderr, t),
+        };
+        buf.push_str(&text);
+        buf.push('\n');
+        text
+    }
+
+    /// Waits for an output line containing `needle`; returns when it came.
+    fn wait_for_line(&mut self, needle: &str, limit: Duration) -> Duration {
+        let deadline = self.started + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if self.take(line).contains(needle) {
+                        return self.started.elapsed();
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!(
+                        "no line containing {needle:?} within {limit:?} (or the harness ended)\nstdout:\n{}\nstderr:\n{}",
+                        self.stdout, self.stderr
+                    );
+                }
+            }
+        }
+    }
+
+    /// Waits for the process to end (killing it after `limit`) and for its
+    /// output to be read to the end.
+    fn finish(mut self, limit: Duration) -> Finished {
+        let deadline = Instant::now() + limit;
+        let status: ExitStatus = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the harness") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+                    self.take(line);
+                }
+                panic!(
+                    "the harness did not end within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout, self.stderr
+                );
+            }
+            while let Ok(line) = self.lines.try_recv() {
+                self.take(line);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let ended = self.started.elapsed();
+        // the pumps end with the streams
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.take(line);
+        }
+        Finished {
+            code: status.code(),
+            stdout: self.stdout,
+            stderr: self.stderr,
+            elapsed: ended,
+        }
+    }
+
+    fn interrupt(&self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -INT {pid} failed");
+    }
+}
+
+struct Finished {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Finished {
+    fn all(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
+    }
+
+    fn assert_code(&self, code: i32, what: &str) {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "{what}: exit code (after {:?})\n{}",
+            self.elapsed,
+            self.all()
+        );
+    }
+}
+
+fn run(envs: &[(&str, &str)], limit: Duration) -> Finished {
+    Running::spawn(envs).finish(limit)
+}
+
+/// A temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "medusa-conformance-{tag}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The container's start-up lines the harness prints, for the log.
+fn progress(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("container:") || l.starts_with("medusa-conformance: running"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_full_run_passes_and_leaves_nothing_behind() {
+    let before = census();
+    let mut running = Running::spawn(&[]);
+    let first = running.wait_for_line("medusa-conformance: running", FULL_RUN_LIMIT);
+    let done = running.finish(FULL_RUN_LIMIT);
+    eprintln!(
+        "{}\nstart to first scenario: {:.1}s; whole run: {:.1}s",
+        progress(&done.stdout),
+        first.as_secs_f64(),
+        done.elapsed.as_secs_f64()
+    );
+    done.assert_code(0, "a passing run");
+    assert!(
+        done.stdout.contains("conformance: 37 passed, 0 failed"),
+        "{}",
+        done.all()
+    );
+    assert!(done.stderr.contains("container: removed"), "{}", done.all());
+    assert_nothing_leaked(&before, "passing run");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_failing_run_exits_1_and_leaves_nothing_behind() {
+    let features = TempDir::new("features");
+    let login = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("features/login.feature"),
+    )
+    .expect("read features/login.feature");
+    let wrong = login.replacen(
+        "Then the response status is 200",
+        "Then the response status is 418",
+        1,
+    );
+    assert_ne!(
+        login, wrong,
+        "login.feature has no 200 expectation to change"
+    );
+    std::fs::write(features.path().join("login.feature"), wrong).expect("write the feature");
+
+    let before = census();
+    let done = run(
+        &[(
+            "MEDUSA_FEATURES",
+            features.path().to_str().expect("utf-8 path"),
+        )],
+        FULL_RUN_LIMIT,
+    );
+    done.assert_code(1, "a run with a wrong expectation");
+    assert!(done.stdout.contains(", 1 failed"), "{}", done.all());
+    assert_nothing_leaked(&before, "failing run");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn sigint_while_the_scenarios_run_exits_130_and_leaves_nothing_behind() {
+    let before = census();
+    // One scenario at a time, so that the suite is still running when the signal lands.
+    let mut running = Running::spawn(&[("MEDUSA_CONCURRENCY", "1")]);
+    running.wait_for_line("medusa-conformance: running", FULL_RUN_LIMIT);
+    let signalled = Instant::now();
+    running.interrupt();
+    let done = running.finish(Duration::from_secs(60));
+    eprintln!(
+        "SIGINT during the scenarios: exit {:?}, {:.1}s after the signal",
+        done.code,
+        signalled.elapsed().as_secs_f64()
+    );
+    done.assert_code(130, "SIGINT while the scenarios run");
+    assert!(
+        done.stderr.contains("interrupted by SIGINT"),
+        "{}",
+        done.all()
+    );
+    assert_nothing_leaked(&before, "run interrupted during the scenarios");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn sigint_while_medusa_starts_exits_130_and_leaves_nothing_behind() {
+    let before = census();
+    let mut running = Running::spawn(&[]);
+    // The postgres progress line ends when PostgreSQL is ready; Medusa is started next.
+    running.wait_for_line("container: starting postgres", FULL_RUN_LIMIT);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while docker_lines(&[
+        "ps",
+        "-q",
+        "--filter",
+        "label=org.medusa-conformance.run",
+        "--filter",
+        "name=-medusa",
+    ])
+    .is_empty()
+    {
+        assert!(Instant::now() < deadline, "no Medusa container within 60s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let it get busy with its migrations (a full start-up takes about 15 s).
+    std::thread::sleep(Duration::from_secs(2));
+    let signalled = Instant::now();
+    running.interrupt();
+    let done = running.finish(Duration::from_secs(60));
+    eprintln!(
+        "SIGINT during start-up: exit {:?}, {:.1}s after the signal",
+        done.code,
+        signalled.elapsed().as_secs_f64()
+    );
+    done.assert_code(130, "SIGINT while Medusa starts");
+    assert!(
+        !done.stdout.contains("medusa-conformance: running"),
+        "the signal landed after start-up\n{}",
+        done.all()
+    );
+    assert!(done.stderr.contains("start-up abandoned"), "{}", done.all());
+    assert_nothing_leaked(&before, "run interrupted during start-up");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_missing_image_fails_at_once_naming_it_and_the_build_command() {
+    let before = census();
+    let done = run(
+        &[("MEDUSA_IMAGE", "medusa-conformance/nope:0")],
+        QUICK_LIMIT,
+    );
+    eprintln!("{}", done.stderr);
+    done.assert_code(4, "a missing image");
+    assert!(
+        done.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        done.elapsed
+    );
+    for needle in [
+        "medusa-conformance/nope:0",
+        "MEDUSA_IMAGE",
+        "scripts/build-images.sh",
+    ] {
+        assert!(done.stderr.contains(needle), "{needle}: {}", done.all());
+    }
+    assert_nothing_leaked(&before, "missing image");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn no_engine_fails_at_once_saying_how_to_start_one() {
+    let done = run(&[("DOCKER_HOST", "unix:///nonexistent.sock")], QUICK_LIMIT);
+    eprintln!("{}", done.stderr);
+    done.assert_code(4, "no engine");
+    assert!(
+        done.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        done.elapsed
+    );
+    for needle in [
+        "no Docker engine",
+        "unix:///nonexistent.sock",
+        "DOCKER_HOST",
+        "scripts/docker-engine.sh start",
+    ] {
+        assert!(done.stderr.contains(needle), "{needle}: {}", done.all());
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_container_that_exits_during_start_up_is_reported_and_removed() {
+    let before = census();
+    // The bare Debian image runs `bash` with no input: it exits at once.
+    let done = run(
+        &[("MEDUSA_IMAGE", "medusa-conformance/debian:bookworm")],
+        Duration::from_secs(120),
+    );
+    eprintln!("{}", done.stderr);
+    done.assert_code(4, "a container that exits");
+    for needle in ["medusa container", "exited with status", "MEDUSA_IMAGE"] {
+        assert!(done.stderr.contains(needle), "{needle}: {}", done.all());
+    }
+    assert_nothing_leaked(&before, "container exited during start-up");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
+    let before = census();
+    // PostgreSQL's image as "Medusa": it runs, but never prints Medusa's ready line.
+    let done = run(
+        &[
+            ("MEDUSA_IMAGE", "medusa-conformance/postgres:15"),
+            ("MEDUSA_CONTAINER_TIMEOUT_SECS", "15"),
+        ],
+        Duration::from_secs(120),
+    );
+    eprintln!("{}", done.stderr);
+    done.assert_code(4, "a readiness timeout");
+    // 15 s of start-up, then removal: bounded well below the default 180 s.
+    assert!(
+        done.elapsed < Duration::from_secs(90),
+        "took {:?}",
+        done.elapsed
+    );
+    for needle in [
+        "not ready within 15s",
+        "MEDUSA_CONTAINER_TIMEOUT_SECS",
+        "log lines of",
+        "ready to accept connections",
+    ] {
+        assert!(done.stderr.contains(needle), "{needle}: {}", done.all());
+    }
+    assert_nothing_leaked(&before, "readiness timeout");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+fn a_bad_timeout_value_is_refused_before_anything_starts() {
+    let before = census();
+    let done = run(&[("MEDUSA_CONTAINER_TIMEOUT_SECS", "soon")], QUICK_LIMIT);
+    done.assert_code(4, "a bad timeout");
+    assert!(
+        done.stderr
+            .contains("MEDUSA_CONTAINER_TIMEOUT_SECS must be a whole number"),
+        "{}",
+        done.all()
+    );
+    assert_nothing_leaked(&before, "bad timeout value");
+}
