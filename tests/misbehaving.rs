@@ -532,3 +532,39 @@ fn a_50_mb_body_is_read_only_up_to_the_limit() {
         Duration::from_secs(35),
     );
 }
+
+// ---- a gate that checks nothing is red ---------------------------------
+
+#[test]
+fn a_tag_that_selects_nothing_is_red() {
+    let run = harness(&[("MEDUSA_TAGS", "@no-such-tag")], Duration::from_secs(30));
+    expect(
+        &run,
+        EXIT_CONTRACT,
+        &["no scenario ran", "conformance: 0 passed"],
+        Duration::from_secs(30),
+    );
+}
+
+#[test]
+fn a_feature_file_that_does_not_parse_is_red() {
+    let dir = std::env::temp_dir().join(format!("mc-bad-feature-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/features/login.feature"),
+        dir.join("login.feature"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.feature"), "Feature: broken\n  Scenario: no steps\n    Givn a typo outside any keyword\n  Examples without outline\n").unwrap();
+    let run = harness(
+        &[("MEDUSA_FEATURES", dir.to_str().unwrap())],
+        Duration::from_secs(30),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(
+        &run,
+        EXIT_CONTRACT,
+        &["1 parsing error", "feature file(s) or hook(s) failed"],
+        Duration::from_secs(30),
+    );
+}
