@@ -226,61 +226,67 @@ fn credentials_body(email: &str, password: &Secret) -> Body {
 
 // ---- Given -------------------------------------------------------------
 
+impl AuthWorld {
+    /// Sends `call` with the admin's credentials as a precondition: it must
+    /// answer 200 with a body matching `schema`, else the step fails saying
+    /// it could not `what`.
+    async fn admin_precondition(
+        &mut self,
+        call: Call,
+        schema: SchemaName,
+        what: &str,
+    ) -> Result<(Exchange, Value), StepFailure> {
+        let ctx = self.ctx();
+        let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
+        let ex = self.send(call, Auth::None, body).await?.clone();
+        check::status(&ex, 200).map_err(|f| self.fail(precondition(f, what)))?;
+        let body = check::schema(&ex, schema).map_err(|f| self.fail(precondition(f, what)))?;
+        Ok((ex, body))
+    }
+
+    /// The session cookie a precondition's login set, or a failure.
+    fn required_cookie(&self, ex: &Exchange) -> Result<Secret, StepFailure> {
+        self.session_cookie_of(ex)
+            .ok_or_else(|| self.fail(no_cookie(ex)))
+    }
+}
+
 #[given("I am logged in as the admin")]
 async fn logged_in(w: &mut AuthWorld) -> StepResult {
-    let ctx = w.ctx();
-    let ex = w
-        .send(
+    let (ex, body) = w
+        .admin_precondition(
             Call::CreateSession,
-            Auth::None,
-            credentials_body(&ctx.admin_email, &ctx.admin_password),
+            SchemaName::AdminAuthRes,
+            "log in as the admin",
         )
-        .await?
-        .clone();
-    check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "log in as the admin")))?;
-    let body = check::schema(&ex, SchemaName::AdminAuthRes)
-        .map_err(|f| w.fail(precondition(f, "log in as the admin")))?;
+        .await?;
     w.login_user = Some(body["user"].clone());
-    w.session_cookie = Some(
-        w.session_cookie_of(&ex)
-            .ok_or_else(|| w.fail(no_cookie(&ex)))?,
-    );
+    w.session_cookie = Some(w.required_cookie(&ex)?);
     Ok(())
 }
 
 #[given("I have logged in a second time in another session")]
 async fn second_login(w: &mut AuthWorld) -> StepResult {
-    let ctx = w.ctx();
-    let ex = w
-        .send(
+    let (ex, _) = w
+        .admin_precondition(
             Call::CreateSession,
-            Auth::None,
-            credentials_body(&ctx.admin_email, &ctx.admin_password),
+            SchemaName::AdminAuthRes,
+            "log in a second time",
         )
-        .await?
-        .clone();
-    check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "log in a second time")))?;
-    w.second_cookie = Some(
-        w.session_cookie_of(&ex)
-            .ok_or_else(|| w.fail(no_cookie(&ex)))?,
-    );
+        .await?;
+    w.second_cookie = Some(w.required_cookie(&ex)?);
     Ok(())
 }
 
 #[given("I have an access token for the admin")]
 async fn have_token(w: &mut AuthWorld) -> StepResult {
-    let ctx = w.ctx();
-    let ex = w
-        .send(
+    let (_, body) = w
+        .admin_precondition(
             Call::GetToken,
-            Auth::None,
-            credentials_body(&ctx.admin_email, &ctx.admin_password),
+            SchemaName::AdminBearerAuthRes,
+            "get an access token",
         )
-        .await?
-        .clone();
-    check::status(&ex, 200).map_err(|f| w.fail(precondition(f, "get an access token")))?;
-    let body = check::schema(&ex, SchemaName::AdminBearerAuthRes)
-        .map_err(|f| w.fail(precondition(f, "get an access token")))?;
+        .await?;
     w.access_token = body["access_token"].as_str().map(Secret::new);
     Ok(())
 }

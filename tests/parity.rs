@@ -42,17 +42,7 @@ const ENV_VARS: [&str; 5] = [
 /// The session cookie's name (Medusa v1, express-session).
 const COOKIE_NAME: &str = "connect.sid";
 
-/// What JavaScript's `encodeURIComponent` leaves as it is (cookie values).
-const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
+use medusa_conformance::reference::URI_COMPONENT;
 
 // ---------------------------------------------------------------------------
 // Targets

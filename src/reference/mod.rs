@@ -12,6 +12,7 @@ mod faults;
 mod session;
 
 pub use faults::{Fault, FaultSet};
+pub use session::URI_COMPONENT;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -10,8 +10,8 @@ use sha2::Sha256;
 
 use super::{Backend, COOKIE_TTL_SECS, Fault, http_date_in, random_id};
 
-/// What JavaScript's `encodeURIComponent` leaves as it is.
-const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+/// What JavaScript's `encodeURIComponent` leaves as it is (cookie values).
+pub const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
