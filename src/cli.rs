@@ -128,6 +128,9 @@ pub fn main_with_args(args: &[String]) -> i32 {
                     r.request, r.attempt, r.reason
                 );
             }
+            for r in &outcome.retried {
+                let _ = writeln!(err, "{}", r.describe());
+            }
             if outcome.passed + outcome.failed + outcome.skipped == 0 {
                 let _ = writeln!(
                     err,

@@ -18,6 +18,7 @@ use cucumber::gherkin;
 use serde_json::{Value, json};
 
 use crate::redact::Redactor;
+use crate::runner::RetriedRequest;
 
 /// Why @api-token scenarios are left out.
 pub const NO_API_TOKEN: &str = "MEDUSA_API_TOKEN is not set";
@@ -211,10 +212,15 @@ impl Reports {
 
     /// Adds the left-out scenarios, masks, and writes each file asked for
     /// through `redactor`; returns what could not be written.
-    pub fn finish(self, left_out: &[LeftOutScenario], redactor: &Redactor) -> Vec<String> {
+    pub fn finish(
+        self,
+        left_out: &[LeftOutScenario],
+        retried: &[RetriedRequest],
+        redactor: &Redactor,
+    ) -> Vec<String> {
         let mut errors = Vec::new();
         if let Some(file) = self.junit {
-            let xml = finish_junit(&self.junit_buffer.text(), left_out, redactor);
+            let xml = finish_junit(&self.junit_buffer.text(), left_out, retried, redactor);
             let path = file.path().display().to_string();
             if let Err(e) = file.write(&xml, redactor) {
                 errors.push(format!("cannot write the JUnit report to {path}: {e}"));
@@ -222,7 +228,7 @@ impl Reports {
         }
         if let Some(file) = self.json {
             let path = file.path().display().to_string();
-            match finish_cucumber_json(&self.json_buffer.text(), left_out, redactor) {
+            match finish_cucumber_json(&self.json_buffer.text(), left_out, retried, redactor) {
                 Ok(json) => {
                     if let Err(e) = file.write(&json, redactor) {
                         errors.push(format!(
@@ -351,8 +357,16 @@ fn skipped_message(reason: &str) -> String {
 /// `<testcase>` holding `<skipped message="left out, not run: ..."/>`
 /// (in its feature's `<testsuite>`, whose `tests` and `skipped` counts
 /// follow), and masked by `redactor`.
-pub fn finish_junit(xml: &str, left_out: &[LeftOutScenario], redactor: &Redactor) -> String {
+pub fn finish_junit(
+    xml: &str,
+    left_out: &[LeftOutScenario],
+    retried: &[RetriedRequest],
+    redactor: &Redactor,
+) -> String {
     let mut xml = xml.to_owned();
+    for r in retried {
+        xml = note_retry_in_testcase(&xml, r);
+    }
     if xml.trim().is_empty() {
         xml = r#"<?xml version="1.0" encoding="utf-8"?><testsuites/>"#.to_owned();
     }
@@ -450,6 +464,36 @@ fn add_to_suite(
     }
 }
 
+/// Adds a `<system-err>` line about `r` to the test case of its scenario, so
+/// a scenario that passed only thanks to retries does not look like a plain
+/// pass.
+fn note_retry_in_testcase(xml: &str, r: &RetriedRequest) -> String {
+    let wanted = xml_escape(&format!("Scenario: {}: ", r.scenario));
+    let Some(start) = xml.find(&format!("<testcase name=\"{wanted}")) else {
+        return xml.to_owned();
+    };
+    let Some(head_len) = xml[start..].find('>') else {
+        return xml.to_owned();
+    };
+    let head_end = start + head_len;
+    let note = format!("<system-err>{}</system-err>", xml_escape(&r.describe()));
+    if xml[..head_end].ends_with('/') {
+        // `<testcase .../>`: open it up.
+        return format!(
+            "{}>{note}</testcase>{}",
+            &xml[..head_end - 1],
+            &xml[head_end + 1..]
+        );
+    }
+    match xml[head_end..].find("</testcase>") {
+        Some(close) => {
+            let at = head_end + close;
+            format!("{}{note}{}", &xml[..at], &xml[at..])
+        }
+        None => xml.to_owned(),
+    }
+}
+
 /// The raw (escaped) value of attribute `name` in a start tag.
 fn attr(tag: &str, name: &str) -> Option<String> {
     let key = format!(" {name}=\"");
@@ -477,6 +521,7 @@ fn set_attr(tag: &str, name: &str, value: &str) -> String {
 pub fn finish_cucumber_json(
     text: &str,
     left_out: &[LeftOutScenario],
+    retried: &[RetriedRequest],
     redactor: &Redactor,
 ) -> Result<String, serde_json::Error> {
     let mut features: Value = if text.trim().is_empty() {
@@ -484,6 +529,22 @@ pub fn finish_cucumber_json(
     } else {
         serde_json::from_str(text)?
     };
+    // A scenario answered only after retries says so in its description.
+    for r in retried {
+        let elements = features
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["elements"].as_array_mut());
+        for e in elements
+            .flatten()
+            .filter(|e| e["name"].as_str().is_some_and(|n| n.ends_with(&r.scenario)))
+        {
+            let before = e["description"].as_str().unwrap_or_default().to_owned();
+            let sep = if before.is_empty() { "" } else { "\n" };
+            e["description"] = Value::String(format!("{before}{sep}{}", r.describe()));
+        }
+    }
     if let Value::Array(list) = &mut features {
         for l in left_out {
             let pos = list
@@ -631,6 +692,7 @@ mod tests {
                 left_out("Whoami", "Token <x> & co", 23),
                 left_out("Logout", "API token logout", 49),
             ],
+            &[],
             &Redactor::new(),
         );
         assert!(
@@ -655,16 +717,47 @@ mod tests {
         let out = finish_junit(
             r#"<?xml version="1.0" encoding="utf-8"?><testsuites/>"#,
             &[left_out("Whoami", "x", 1)],
+            &[],
             &Redactor::new(),
         );
         assert!(out.contains("<testsuites><testsuite id=\"0\""), "{out}");
-        let json =
-            finish_cucumber_json("[]", &[left_out("Whoami", "x", 1)], &Redactor::new()).unwrap();
+        let json = finish_cucumber_json("[]", &[left_out("Whoami", "x", 1)], &[], &Redactor::new())
+            .unwrap();
         let v: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v[0]["elements"][0]["name"], "x");
         assert_eq!(
             v[0]["elements"][0]["description"],
             "left out, not run: MEDUSA_API_TOKEN is not set"
+        );
+    }
+
+    #[test]
+    fn retried_scenarios_say_so_in_both_formats() {
+        let r = RetriedRequest {
+            scenario: "Who & I".into(),
+            request: "GET /admin/auth".into(),
+            retries: 2,
+        };
+        for case in [
+            r#"<testsuites><testsuite name="x" tests="1"><testcase name="Scenario: Who &amp; I: f.feature:3:3" time="0"/></testsuite></testsuites>"#,
+            r#"<testsuites><testsuite name="x" tests="1"><testcase name="Scenario: Who &amp; I: f.feature:3:3" time="0"><system-out>o</system-out></testcase></testsuite></testsuites>"#,
+        ] {
+            let xml = finish_junit(case, &[], std::slice::from_ref(&r), &Redactor::new());
+            assert!(
+                xml.contains("<system-err>retried: GET /admin/auth was sent 2 more time(s) after transport errors (scenario: Who &amp; I)</system-err></testcase>"),
+                "{xml}"
+            );
+        }
+        let json = finish_cucumber_json(
+            r#"[{"name":"f","elements":[{"name":"Who & I","description":""}]}]"#,
+            &[],
+            std::slice::from_ref(&r),
+            &Redactor::new(),
+        )
+        .unwrap();
+        assert!(
+            json.contains("retried: GET /admin/auth was sent 2 more time(s)"),
+            "{json}"
         );
     }
 
@@ -676,11 +769,12 @@ mod tests {
         let xml = finish_junit(
             r#"<testsuites><testsuite name="x" tests="1"><testcase name="s3cr&amp;t&quot;pw"/></testsuite></testsuites>"#,
             &[],
+            &[],
             &r,
         );
         assert!(!xml.contains("s3cr"), "{xml}");
         let json =
-            finish_cucumber_json(r#"[{"name":"s3cr&t\"pw","elements":[]}]"#, &[], &r).unwrap();
+            finish_cucumber_json(r#"[{"name":"s3cr&t\"pw","elements":[]}]"#, &[], &[], &r).unwrap();
         assert!(!json.contains("s3cr"), "{json}");
     }
 }

@@ -45,9 +45,42 @@ pub struct RunContext {
     /// Masks secrets in everything the run writes.
     pub redactor: Redactor,
     failures: Mutex<Vec<FailedCheck>>,
+    retried: Mutex<Vec<RetriedRequest>>,
+}
+
+/// A request of a scenario that got its answer only after retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetriedRequest {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Method and path.
+    pub request: String,
+    /// How many times it was sent again.
+    pub retries: u32,
+}
+
+impl RetriedRequest {
+    /// One line for the console and the reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "retried: {} was sent {} more time(s) after transport errors (scenario: {})",
+            self.request, self.retries, self.scenario
+        )
+    }
 }
 
 impl RunContext {
+    /// Notes that a request of `scenario` was answered only after retries.
+    pub fn record_retried(&self, scenario: &str, request: String, retries: u32) {
+        if let Ok(mut r) = self.retried.lock() {
+            r.push(RetriedRequest {
+                scenario: scenario.to_owned(),
+                request,
+                retries,
+            });
+        }
+    }
+
     /// Notes that `check` failed in `scenario`.
     pub fn record_failure(&self, scenario: &str, check: &str) {
         if let Ok(mut f) = self.failures.lock() {
@@ -89,6 +122,8 @@ pub struct Outcome {
     pub failed_checks: Vec<FailedCheck>,
     /// Requests sent again after a transport error.
     pub retries: Vec<crate::client::Retry>,
+    /// Scenarios' requests that were answered only after retries.
+    pub retried: Vec<RetriedRequest>,
 }
 
 impl Outcome {
@@ -390,6 +425,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
         api_token,
         redactor: redactor.clone(),
         failures: Mutex::new(Vec::new()),
+        retried: Mutex::new(Vec::new()),
     });
     let _ = writeln!(
         out,
@@ -457,7 +493,8 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let stats = writer.scenarios_stats();
     let failed_checks = ctx.failures.lock().map(|f| f.clone()).unwrap_or_default();
     let left_out_list = left_out_list.list();
-    let report_errors = reports.finish(&left_out_list, &redactor);
+    let retried = ctx.retried.lock().map(|r| r.clone()).unwrap_or_default();
+    let report_errors = reports.finish(&left_out_list, &retried, &redactor);
     Ok(Outcome {
         passed: stats.passed,
         failed: stats.failed,
@@ -468,6 +505,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
         errors: writer.parsing_errors() + writer.hook_errors(),
         failed_checks,
         retries: ctx.client.retries(),
+        retried,
     })
 }
 

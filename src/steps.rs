@@ -97,6 +97,13 @@ impl AuthWorld {
                 self.fail(Failure::new("transport", format!("no HTTP response: {e}")))
             })?;
         learn_secrets(&ctx, &ex);
+        if ex.retries > 0 {
+            ctx.record_retried(
+                &self.scenario,
+                format!("{} {}", ex.method, ex.path),
+                ex.retries,
+            );
+        }
         self.last = Some(ex);
         Ok(self.last.as_ref().expect("just set"))
     }

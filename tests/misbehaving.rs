@@ -568,3 +568,109 @@ fn a_feature_file_that_does_not_parse_is_red() {
         Duration::from_secs(30),
     );
 }
+
+// ---- retries -----------------------------------------------------------
+
+/// Reads one whole HTTP request (head and Content-Length body).
+fn read_whole_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return Some(buf);
+            }
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[test]
+fn transport_errors_are_retried_and_shown_in_every_output() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cfg = medusa_conformance::reference::ReferenceConfig::random();
+    let backend = rt
+        .block_on(medusa_conformance::reference::ReferenceServer::start(
+            cfg.clone(),
+        ))
+        .unwrap();
+    let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
+    let gets = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let (g, d) = (gets.clone(), dropped.clone());
+    // A proxy that hangs up on every third GET without answering, and
+    // forwards everything else (one request per connection).
+    let (port, _) = server(Duration::from_secs(60), move |mut s| {
+        let Some(request) = read_whole_request(&mut s) else {
+            return;
+        };
+        if request.starts_with(b"GET ") && g.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+            d.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        let text = String::from_utf8_lossy(&request).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let head: Vec<&str> = head
+            .lines()
+            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .collect();
+        let forwarded = format!("{}\r\nconnection: close\r\n\r\n{body}", head.join("\r\n"));
+        let Ok(mut up) = TcpStream::connect(upstream) else {
+            return;
+        };
+        let _ = up.write_all(forwarded.as_bytes());
+        let mut answer = Vec::new();
+        let _ = up.read_to_end(&mut answer);
+        let _ = s.write_all(&answer);
+    });
+    let dir = std::env::temp_dir().join(format!("mc-retry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (junit, json) = (dir.join("junit.xml"), dir.join("cucumber.json"));
+    let run = harness(
+        &[
+            ("MEDUSA_BASE_URL", &format!("http://127.0.0.1:{port}")),
+            ("MEDUSA_ADMIN_EMAIL", &cfg.admin_email),
+            ("MEDUSA_ADMIN_PASSWORD", cfg.admin_password.expose()),
+            ("MEDUSA_API_TOKEN", cfg.api_token.expose()),
+            ("MEDUSA_JUNIT", junit.to_str().unwrap()),
+            ("MEDUSA_CUCUMBER_JSON", json.to_str().unwrap()),
+        ],
+        Duration::from_secs(60),
+    );
+    let (junit, json) = (
+        std::fs::read_to_string(&junit).unwrap(),
+        std::fs::read_to_string(&json).unwrap(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(backend);
+    assert!(
+        dropped.load(Ordering::SeqCst) >= 3,
+        "the proxy dropped too few requests to test anything"
+    );
+    expect(
+        &run,
+        0,
+        &[
+            "retry: GET /admin/auth sent again (retry 1)",
+            "retried: GET /admin/auth was sent 1 more time(s)",
+            "conformance: 37 passed, 0 failed",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(
+        junit.contains("<system-err>retried: GET /admin/auth"),
+        "{junit}"
+    );
+    assert!(json.contains("retried: GET /admin/auth"), "{json}");
+}
