@@ -674,3 +674,57 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
     );
     assert!(json.contains("retried: GET /admin/auth"), "{json}");
 }
+
+// ---- signals -----------------------------------------------------------
+
+#[test]
+fn sigint_and_sigterm_stop_a_run_with_exit_130() {
+    for signal in ["INT", "TERM"] {
+        let (port, _) = server(Duration::from_secs(30), |mut s| {
+            read_request(&mut s);
+            thread::sleep(Duration::from_secs(25));
+        });
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_medusa-conformance"));
+        for v in VARS {
+            cmd.env_remove(v);
+        }
+        for (k, v) in url_env(&format!("http://127.0.0.1:{port}")) {
+            cmd.env(k, v);
+        }
+        // Long enough that only the signal can end the run early.
+        cmd.env("MEDUSA_TIMEOUT_MS", "20000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("the harness binary starts");
+        thread::sleep(Duration::from_millis(800));
+        let sent = Instant::now();
+        let killed = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let code = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "SIG{signal} did not stop the run"
+            );
+            thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(code, Some(130), "SIG{signal}: {err}");
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
+    }
+}
