@@ -110,11 +110,11 @@ pub fn main_with_args(args: &[String]) -> i32 {
         }
         Ok(outcome) => {
             let mut err = Redactor::global().writer(std::io::stdout());
-            if outcome.left_out > 0 {
+            if outcome.left_out() > 0 {
                 let _ = writeln!(
                     err,
                     "notice: {} scenario(s) tagged @api-token were left out, not run: {}",
-                    outcome.left_out,
+                    outcome.left_out(),
                     crate::report::NO_API_TOKEN
                 );
                 for s in &outcome.left_out_scenarios {
@@ -165,10 +165,10 @@ pub fn main_with_args(args: &[String]) -> i32 {
                 }
             }
             let _ = writeln!(err, "time: {:.3}s", elapsed.as_secs_f64());
-            let left_out = if outcome.left_out > 0 {
+            let left_out = if outcome.left_out() > 0 {
                 format!(
                     ", {} left out ({})",
-                    outcome.left_out,
+                    outcome.left_out(),
                     crate::report::NO_API_TOKEN
                 )
             } else {

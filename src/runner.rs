@@ -2,7 +2,6 @@
 //! scenario concurrently, and say what happened.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cucumber::writer::{self, Coloring, Stats as _, Verbosity};
@@ -110,9 +109,8 @@ pub struct Outcome {
     pub failed: usize,
     /// Scenarios with skipped or undefined steps (a failure for a gate).
     pub skipped: usize,
-    /// Scenarios left out on purpose (no API token), not run.
-    pub left_out: usize,
-    /// The left-out scenarios, one `file:line: name` each.
+    /// Scenarios left out on purpose (no API token), not run: one
+    /// `file:line: name` each.
     pub left_out_scenarios: Vec<String>,
     /// Report files that could not be written (the gate is red then).
     pub report_errors: Vec<String>,
@@ -127,6 +125,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// How many scenarios were left out on purpose.
+    pub fn left_out(&self) -> usize {
+        self.left_out_scenarios.len()
+    }
+
     /// Whether the gate is green: something ran and nothing failed.
     pub fn is_success(&self) -> bool {
         self.failed == 0
@@ -435,12 +438,10 @@ async fn run_scenarios<W: Write + Send + 'static>(
     );
     let reports = open_reports(config, &ctx)?;
 
-    let left_out = Arc::new(AtomicUsize::new(0));
     let left_out_list = LeftOut::default();
     let have_token = ctx.api_token.is_some();
     let tags = config.tags.clone();
     let filter = {
-        let left_out = left_out.clone();
         let left_out_list = left_out_list.clone();
         move |feat: &cucumber::gherkin::Feature,
               rule: Option<&cucumber::gherkin::Rule>,
@@ -457,7 +458,6 @@ async fn run_scenarios<W: Write + Send + 'static>(
                 return false;
             }
             if !have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
-                left_out.fetch_add(examples_count(sc), Ordering::Relaxed);
                 left_out_list.note(feat, rule, sc, report::NO_API_TOKEN);
                 return false;
             }
@@ -499,7 +499,6 @@ async fn run_scenarios<W: Write + Send + 'static>(
         passed: stats.passed,
         failed: stats.failed,
         skipped: stats.skipped,
-        left_out: left_out.load(Ordering::Relaxed),
         left_out_scenarios: left_out_list.iter().map(|l| l.describe()).collect(),
         report_errors,
         errors: writer.parsing_errors() + writer.hook_errors(),
@@ -518,22 +517,6 @@ fn open_reports(config: &Config, ctx: &RunContext) -> Result<Reports, RunError> 
         report::learn_report_forms(&ctx.redactor, t.expose());
     }
     Reports::open(config.junit.as_deref(), config.cucumber_json.as_deref()).map_err(RunError::Setup)
-}
-
-/// How many scenarios a scenario (outline) expands to.
-fn examples_count(sc: &cucumber::gherkin::Scenario) -> usize {
-    if sc.examples.is_empty() {
-        1
-    } else {
-        sc.examples
-            .iter()
-            .map(|e| {
-                e.table
-                    .as_ref()
-                    .map_or(0, |t| t.rows.len().saturating_sub(1))
-            })
-            .sum()
-    }
 }
 
 /// A failed step panics with a rendered report that the cucumber writer
