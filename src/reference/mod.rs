@@ -589,34 +589,23 @@ fn now_secs() -> i64 {
 }
 
 /// Now as `2026-11-29T14:35:53.510Z`, the way Medusa's dates serialise.
-fn now_rfc3339() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    format_utc(ms)
+pub fn now_rfc3339() -> String {
+    format_utc(cookie::time::OffsetDateTime::now_utc())
 }
 
-/// Formats milliseconds since the epoch as an RFC 3339 UTC timestamp.
-fn format_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+/// An RFC 3339 UTC timestamp with milliseconds, as JavaScript's
+/// `Date.toISOString()` writes it.
+fn format_utc(t: cookie::time::OffsetDateTime) -> String {
+    let t = t.to_offset(cookie::time::UtcOffset::UTC);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms.rem_euclid(1000)
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
     )
 }
 
@@ -668,7 +657,12 @@ mod tests {
 
     #[test]
     fn utc_formatting() {
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_utc(1_795_962_953_510), "2026-11-29T14:35:53.510Z");
+        let at = |ms: i128| {
+            format_utc(
+                cookie::time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap(),
+            )
+        };
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(1_795_962_953_510), "2026-11-29T14:35:53.510Z");
     }
 }
