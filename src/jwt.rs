@@ -18,6 +18,11 @@ fn mac(secret: &[u8], signing_input: &str) -> HmacSha256 {
     mac
 }
 
+/// Now in seconds since the epoch, as JWT `iat` and `exp` count.
+pub fn now_secs() -> i64 {
+    cookie::time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// Signs `claims` as an HS256 JWT with `secret`.
 pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);

@@ -150,7 +150,7 @@ impl AuthWorld {
             ))),
             "a garbage bearer token" => Auth::Bearer(Secret::new("not-a-jwt")),
             "a bearer token signed with another secret" => {
-                let now = now_secs();
+                let now = jwt::now_secs();
                 let claims =
                     json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600});
                 Auth::Bearer(Secret::new(jwt::sign_hs256(
@@ -210,13 +210,6 @@ fn tamper(value: &str) -> String {
         *c = if *c == 'A' { 'B' } else { 'A' };
     }
     chars.into_iter().collect()
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn call_of(verb: &str) -> Call {
@@ -705,7 +698,10 @@ async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
             let alg = header["alg"].as_str().unwrap_or("none");
             if alg.eq_ignore_ascii_case("none") {
                 Some("it is not signed (alg none)".to_owned())
-            } else if claims["exp"].as_i64().is_none_or(|exp| exp <= now_secs()) {
+            } else if claims["exp"]
+                .as_i64()
+                .is_none_or(|exp| exp <= jwt::now_secs())
+            {
                 Some(format!(
                     "its exp claim is missing or past: {}",
                     claims["exp"]

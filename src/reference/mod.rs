@@ -241,7 +241,9 @@ impl Backend {
             None if self.on(Fault::AcceptForeignJwt) => jwt::decode_unverified(token)?.1,
             None => return None,
         };
-        let fresh = claims["exp"].as_i64().is_some_and(|exp| exp > now_secs());
+        let fresh = claims["exp"]
+            .as_i64()
+            .is_some_and(|exp| exp > jwt::now_secs());
         if !fresh || claims["domain"] != "admin" {
             return None;
         }
@@ -391,7 +393,7 @@ fn login(
         return plain(status, "text/plain; charset=utf-8", "Unauthorized".into());
     };
     if token {
-        let now = now_secs();
+        let now = jwt::now_secs();
         let secret = if b.on(Fault::TokenFromOtherSecret) {
             "another-secret"
         } else {
@@ -579,13 +581,6 @@ fn json_response(b: &Backend, status: StatusCode, body: Value) -> Response {
         text.truncate(text.len() / 2);
     }
     plain(status, ct, text)
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// Now as `2026-11-29T14:35:53.510Z`, the way Medusa's dates serialise.
