@@ -19,6 +19,7 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod steps;
+pub mod tls_proxy;
 
 /// Makes `ring` the process's TLS crypto provider (reqwest is built without
 /// one, so it does not compile a second C crypto library). Idempotent.

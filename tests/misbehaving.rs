@@ -340,56 +340,15 @@ fn a_connection_closed_mid_response_is_retried_then_reported() {
 
 #[test]
 fn a_certificate_that_does_not_verify_is_refused() {
-    let dir = std::env::temp_dir().join(format!("mc-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (Debian's openssl package)");
-    assert!(made.success());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut tls = Command::new("openssl")
-        .args(["s_server", "-quiet", "-www", "-accept", &port.to_string()])
-        .arg("-key")
-        .arg(&key)
-        .arg("-cert")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(50));
-    }
-    let run = run_url(
-        &format!("https://127.0.0.1:{port}"),
-        &[],
-        Duration::from_secs(20),
-    );
-    let _ = tls.kill();
-    let _ = tls.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    // An https server whose certificate comes from a CA the harness is not
+    // told about (the TLS proxy's per-run CA); the handshake fails first.
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let upstream = url::Url::parse("http://127.0.0.1:9").unwrap();
+    let proxy = rt
+        .block_on(medusa_conformance::tls_proxy::TlsProxy::start(&upstream))
+        .expect("the TLS proxy starts");
+    let run = run_url(proxy.base_url().as_str(), &[], Duration::from_secs(20));
+    drop(proxy);
     expect(
         &run,
         EXIT_UNREACHABLE,
