@@ -1,103 +1,49 @@
 #!/usr/bin/env bash
-# Entrypoint of medusa-conformance/medusa-v1: migrate, make the admin user, serve.
+# Entrypoint of medusa-conformance/medusa-v1: migrate, seed the admin, serve.
 #
-# Environment:
-#   DATABASE_URL           required, e.g. postgres://postgres:postgres@pg:5432/medusa
-#   JWT_SECRET, COOKIE_SECRET   secrets for Medusa (defaults: throw-away test values)
-#   MEDUSA_ADMIN_EMAIL     admin user to create if missing (default admin@medusa-test.com)
-#   MEDUSA_ADMIN_PASSWORD  its password (default supersecret)
-#   MEDUSA_API_TOKEN       if set, written to that user's api_token column
-#   MEDUSA_CREATE_USER     cli (default): `medusa user -e -p` (boots Medusa, 5-8 s);
-#                          sql: the same row inserted directly (scrypt-kdf hash), ~0.3 s
-#   PORT                   HTTP port (default 9000)
-#   DB_WAIT_SECONDS        how long to wait for the database (default 60)
-#   ADMIN_CORS, STORE_CORS, REDIS_URL   passed to medusa-config.js (optional)
-#
-# Prints, once /health answers 200:
-#   medusa-conformance: medusa-v1 ready on port <PORT>
+# Environment: DATABASE_URL (required); JWT_SECRET, COOKIE_SECRET, ADMIN_CORS, STORE_CORS
+# (medusa-config.js); MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD (the admin, created
+# if missing); MEDUSA_API_TOKEN (set as that admin's api_token); NODE_ENV (default
+# development; production makes the session cookie Secure; SameSite=None, sent over
+# https only); PORT (default 9000).
+# Prints "medusa-conformance: medusa-v1 ready on port <PORT>" once /health answers 200.
 # Never prints the password or the token.
 set -euo pipefail
-
 cd /opt/medusa
-export PORT="${PORT:-9000}"
-export MEDUSA_DISABLE_TELEMETRY=true
-export JWT_SECRET="${JWT_SECRET:-conformance-jwt-secret}"
-export COOKIE_SECRET="${COOKIE_SECRET:-conformance-cookie-secret}"
-# NODE_ENV=production would make Medusa v1 mark the session cookie Secure (and the
-# harness talks plain HTTP), so it is kept out of "production" on purpose.
-if [[ "${NODE_ENV:-}" == production || "${NODE_ENV:-}" == staging ]]; then
-  echo "medusa-conformance: NODE_ENV=$NODE_ENV makes the session cookie Secure-only; using development" >&2
-fi
-export NODE_ENV=development
+export PORT="${PORT:-9000}" NODE_ENV="${NODE_ENV:-development}" MEDUSA_DISABLE_TELEMETRY=true
 ADMIN_EMAIL="${MEDUSA_ADMIN_EMAIL:-admin@medusa-test.com}"
-ADMIN_PASSWORD="${MEDUSA_ADMIN_PASSWORD:-supersecret}"
-MEDUSA="/opt/medusa/node_modules/.bin/medusa"
-
+MEDUSA=node_modules/.bin/medusa
 log() { printf 'medusa-conformance: %s\n' "$*"; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-secs() { local ms=$(( $(now_ms) - $1 )); printf '%d.%03ds' $((ms / 1000)) $((ms % 1000)); }
 fail() { log "ERROR: $*" >&2; exit 1; }
 
 [[ -n "${DATABASE_URL:-}" ]] || fail "DATABASE_URL is not set"
+node dbtool.js wait 60 || fail "database not reachable"
 
-t=$(now_ms)
-log "waiting for the database"
-node dbtool.js wait "${DB_WAIT_SECONDS:-60}" || fail "database not reachable"
-log "database reachable ($(secs "$t"))"
-
-t=$(now_ms)
-log "running medusa migrations"
-# Its full output (every SQL query) goes to a file; only a summary is printed.
+log "running medusa migrations (NODE_ENV=$NODE_ENV)"
+# Every SQL query is echoed: the output goes to a file, its tail is shown on failure.
+# `medusa migrations run` can exit 0 after a missing module, hence the checks.
 out=/tmp/medusa-migrations.log
-if ! $MEDUSA migrations run >"$out" 2>&1; then
-  tail -n 40 "$out"; fail "medusa migrations run failed (full log: $out in the container)"
+if ! $MEDUSA migrations run >"$out" 2>&1 || grep -q "Cannot find module" "$out" || ! node dbtool.js migrated; then
+  grep -v '^query:' "$out" | tail -n 40; fail "medusa migrations run failed"
 fi
-grep -E 'migrations (are|were)|Cannot find module|[Ee]rror:' "$out" | grep -v '^query:' || true
-# `medusa migrations run` can exit 0 after failing (e.g. a missing module), so check.
-if grep -q "Cannot find module" "$out"; then fail "medusa migrations run reported a missing module"; fi
-node dbtool.js migrated || { tail -n 40 "$out"; fail "migrations did not create Medusa's tables"; }
-log "migrations done: $(grep -c 'executed successfully' "$out" || true) executed ($(secs "$t"))"
 
-t=$(now_ms)
-if node dbtool.js user-exists "$ADMIN_EMAIL"; then
-  log "admin user already exists"
-else
-  if [[ "${MEDUSA_CREATE_USER:-cli}" == sql ]]; then
-    log "creating the admin user (by SQL, as medusa user would)"
-    uout=$(MEDUSA_ADMIN_PASSWORD_FOR_DBTOOL="$ADMIN_PASSWORD" node dbtool.js create-user "$ADMIN_EMAIL" 2>&1) || true
-  else
-    log "creating the admin user (medusa user)"
-    uout=$($MEDUSA user -e "$ADMIN_EMAIL" -p "$ADMIN_PASSWORD" 2>&1) || true
-  fi
-  if ! node dbtool.js user-exists "$ADMIN_EMAIL"; then
-    printf '%s\n' "${uout//"$ADMIN_PASSWORD"/<password>}" >&2
-    fail "could not create the admin user"
-  fi
-  log "admin user created ($(secs "$t"))"
+if ! node dbtool.js user-exists "$ADMIN_EMAIL"; then
+  MEDUSA_ADMIN_PASSWORD_FOR_DBTOOL="${MEDUSA_ADMIN_PASSWORD:-supersecret}" \
+    node dbtool.js create-user "$ADMIN_EMAIL" || fail "could not create the admin user"
 fi
 if [[ -n "${MEDUSA_API_TOKEN:-}" ]]; then
   node dbtool.js set-token "$ADMIN_EMAIL" || fail "could not set the api token"
-  log "api token set"
 fi
 
 log "starting medusa on port $PORT"
-t=$(now_ms)
 $MEDUSA start -p "$PORT" &
 child=$!
-# bash is PID 1: forward stop signals to Medusa, and reap whatever exits
+# bash is PID 1: pass stop signals on to Medusa
 trap 'kill -TERM "$child" 2>/dev/null || true' TERM INT
-# print the ready line once GET /health answers 200
-( if node readywait.js "$PORT" 120; then
-    log "medusa-v1 ready on port $PORT ($(secs "$t") after start)"
-  else
-    log "WARNING: /health did not answer 200 within 120s"
-  fi ) &
-status=0
+( node readywait.js "$PORT" 120 && log "medusa-v1 ready on port $PORT" ) &
 while true; do
   wait "$child" && status=0 || status=$?
-  # a status above 128 with the child still alive means a trapped signal interrupted wait
-  if kill -0 "$child" 2>/dev/null; then continue; fi
-  break
+  kill -0 "$child" 2>/dev/null || break # else a trapped signal interrupted the wait
 done
 log "medusa exited with status $status"
 exit "$status"
