@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::container::{ContainerOptions, MAX_TIMEOUT_SECS, TIMEOUT_VAR};
 use crate::redact::Secret;
 use crate::reference::FaultSet;
 
@@ -34,18 +35,10 @@ pub enum Target {
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
-    Container {
-        /// The Medusa v1 backend image.
-        medusa_image: String,
-        /// The PostgreSQL image.
-        postgres_image: String,
-    },
+    Container(ContainerOptions),
 }
 
-/// The Medusa image `MEDUSA_TARGET=container` uses unless `MEDUSA_IMAGE` says otherwise.
-pub const DEFAULT_MEDUSA_IMAGE: &str = "medusa-conformance/medusa-v1:1.20.11";
-/// The PostgreSQL image used unless `MEDUSA_POSTGRES_IMAGE` says otherwise.
-pub const DEFAULT_POSTGRES_IMAGE: &str = "medusa-conformance/postgres:15";
+pub use crate::container::{DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -131,6 +124,10 @@ pub const VARS: &[(&str, &str)] = &[
     (
         "MEDUSA_CONTAINER_TIMEOUT_SECS",
         "bound on container start-up, 1 to 3600 (default 180)",
+    ),
+    (
+        "MEDUSA_CONTAINER_TLS",
+        "1: the container target runs Medusa in production mode behind an https proxy with a per-run CA (default 0)",
     ),
     (
         "MEDUSA_REFERENCE_FAULTS",
@@ -251,11 +248,7 @@ impl Config {
                     api_token: get("MEDUSA_REFERENCE_API_TOKEN").map(Secret::new),
                 }
             }
-            "container" => Target::Container {
-                medusa_image: get("MEDUSA_IMAGE").unwrap_or_else(|| DEFAULT_MEDUSA_IMAGE.into()),
-                postgres_image: get("MEDUSA_POSTGRES_IMAGE")
-                    .unwrap_or_else(|| DEFAULT_POSTGRES_IMAGE.into()),
-            },
+            "container" => Target::Container(container_options(&get)?),
             other => {
                 return Err(err(
                     format!("unknown MEDUSA_TARGET '{other}'"),
@@ -263,6 +256,12 @@ impl Config {
                 ));
             }
         };
+        if !matches!(target, Target::Container(_)) && container_tls(&get)? {
+            return Err(err(
+                format!("MEDUSA_CONTAINER_TLS is set but MEDUSA_TARGET is {target_kind}"),
+                "use it with MEDUSA_TARGET=container, or unset it",
+            ));
+        }
         let ca_cert = get("MEDUSA_CA_CERT").map(PathBuf::from);
         if let Some(path) = &ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
@@ -337,6 +336,46 @@ impl Config {
             cucumber_json: get("MEDUSA_CUCUMBER_JSON").map(PathBuf::from),
             verbose,
         })
+    }
+}
+
+/// The container target's settings (`get` skips blank values).
+fn container_options(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<ContainerOptions, ConfigError> {
+    let defaults = ContainerOptions::default();
+    let startup_timeout = match get(TIMEOUT_VAR) {
+        None => defaults.startup_timeout,
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=MAX_TIMEOUT_SECS).contains(n))
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                err(
+                    format!("{TIMEOUT_VAR} must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, got '{raw}'"),
+                    format!("unset it (default {}) or give a number of seconds", defaults.startup_timeout.as_secs()),
+                )
+            })?,
+    };
+    Ok(ContainerOptions {
+        medusa_image: get("MEDUSA_IMAGE").unwrap_or(defaults.medusa_image),
+        postgres_image: get("MEDUSA_POSTGRES_IMAGE").unwrap_or(defaults.postgres_image),
+        startup_timeout,
+        tls: container_tls(get)?,
+    })
+}
+
+/// `MEDUSA_CONTAINER_TLS`: 1 or true, 0 or false (unset: false).
+fn container_tls(get: &impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+    match get("MEDUSA_CONTAINER_TLS").as_deref().map(str::trim) {
+        None | Some("0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(err(
+            format!("MEDUSA_CONTAINER_TLS must be 1 or 0, got '{other}'"),
+            "give MEDUSA_CONTAINER_TLS=1 for https in production mode, or unset it",
+        )),
     }
 }
 
@@ -426,6 +465,47 @@ mod tests {
         assert_eq!(c.verbose, 2);
         let c = cfg(&[]).unwrap();
         assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
+    }
+
+    #[test]
+    fn container_settings_are_read_and_checked_here() {
+        let Target::Container(o) = cfg(&[("MEDUSA_TARGET", "container")]).unwrap().target else {
+            panic!("not the container target");
+        };
+        assert_eq!(o, ContainerOptions::default());
+        assert!(!o.tls);
+        let Target::Container(o) = cfg(&[
+            ("MEDUSA_TARGET", "container"),
+            ("MEDUSA_CONTAINER_TLS", "1"),
+            ("MEDUSA_CONTAINER_TIMEOUT_SECS", "42"),
+            ("MEDUSA_IMAGE", "m:1"),
+        ])
+        .unwrap()
+        .target
+        else {
+            panic!("not the container target");
+        };
+        assert!(o.tls);
+        assert_eq!(o.startup_timeout, Duration::from_secs(42));
+        assert_eq!(o.medusa_image, "m:1");
+        for bad in ["0", "-1", "1.5", "ten", "3601"] {
+            let e = cfg(&[
+                ("MEDUSA_TARGET", "container"),
+                ("MEDUSA_CONTAINER_TIMEOUT_SECS", bad),
+            ])
+            .unwrap_err();
+            assert!(e.problem.contains(TIMEOUT_VAR), "{bad}: {e}");
+        }
+        let e = cfg(&[
+            ("MEDUSA_TARGET", "container"),
+            ("MEDUSA_CONTAINER_TLS", "yes"),
+        ])
+        .unwrap_err();
+        assert!(e.problem.contains("MEDUSA_CONTAINER_TLS"), "{e}");
+        // Asking another target for TLS is a mistake, not a silent http run.
+        let e = cfg(&[("MEDUSA_CONTAINER_TLS", "1")]).unwrap_err();
+        assert!(e.problem.contains("MEDUSA_TARGET is reference"), "{e}");
+        assert!(cfg(&[("MEDUSA_CONTAINER_TLS", "0")]).is_ok());
     }
 
     #[test]

@@ -8,7 +8,12 @@
 //! (random database password, JWT and cookie secrets, admin password and
 //! API token), waits for each container's ready line on its stdout and
 //! then for `POST /admin/auth` to answer 200. All of it within
-//! `MEDUSA_CONTAINER_TIMEOUT_SECS` (default 180).
+//! [`ContainerOptions::startup_timeout`] (`MEDUSA_CONTAINER_TIMEOUT_SECS`).
+//!
+//! With [`ContainerOptions::tls`] (`MEDUSA_CONTAINER_TLS=1`) Medusa runs
+//! with `NODE_ENV=production` behind an in-process [`TlsProxy`]: the base
+//! URL is `https://127.0.0.1:<port>`, and [`ContainerBackend::ca_cert_pem`]
+//! is the run's CA for the client to trust.
 //!
 //! [`ContainerBackend::remove`] removes both containers and the network,
 //! awaited. On any start-up error what was created is removed before the
@@ -36,13 +41,21 @@ use url::Url;
 
 use crate::redact::{Redactor, Secret};
 use crate::runner::RunError;
+use crate::tls_proxy::TlsProxy;
 
-/// The environment variable bounding the whole start-up, in seconds.
+/// The environment variable bounding the whole start-up, in seconds (read
+/// by the configuration; named here in messages).
 pub const TIMEOUT_VAR: &str = "MEDUSA_CONTAINER_TIMEOUT_SECS";
 /// Start-up bound when [`TIMEOUT_VAR`] is unset.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 180;
 /// The largest accepted [`TIMEOUT_VAR`].
 pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The Medusa image used unless `MEDUSA_IMAGE` says otherwise.
+pub const DEFAULT_MEDUSA_IMAGE: &str = "medusa-conformance/medusa-v1:1.20.11";
+/// The PostgreSQL image used unless `MEDUSA_POSTGRES_IMAGE` says otherwise.
+pub const DEFAULT_POSTGRES_IMAGE: &str = "medusa-conformance/postgres:15";
+/// The origin Medusa's `admin_cors` allows (the v1 admin dashboard's).
+pub const ADMIN_ORIGIN: &str = "http://localhost:7001";
 /// The seeded admin's e-mail (the password and the API token are random).
 pub const ADMIN_EMAIL: &str = "admin@medusa-conformance.test";
 /// Prefix of the names of every network and container a run creates.
@@ -64,6 +77,31 @@ const REMOVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Log lines shown when a container fails.
 const LOG_TAIL: usize = 20;
 
+/// What to start: the configuration's say on the container target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerOptions {
+    /// The Medusa v1 backend image (`MEDUSA_IMAGE`).
+    pub medusa_image: String,
+    /// The PostgreSQL image (`MEDUSA_POSTGRES_IMAGE`).
+    pub postgres_image: String,
+    /// Bound on the whole start-up ([`TIMEOUT_VAR`]).
+    pub startup_timeout: Duration,
+    /// Production mode over https through an in-process TLS terminator
+    /// (`MEDUSA_CONTAINER_TLS`).
+    pub tls: bool,
+}
+
+impl Default for ContainerOptions {
+    fn default() -> Self {
+        ContainerOptions {
+            medusa_image: DEFAULT_MEDUSA_IMAGE.to_owned(),
+            postgres_image: DEFAULT_POSTGRES_IMAGE.to_owned(),
+            startup_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            tls: false,
+        }
+    }
+}
+
 /// PostgreSQL and Medusa containers on a private network, owned by the run.
 #[derive(Debug)]
 pub struct ContainerBackend {
@@ -71,6 +109,10 @@ pub struct ContainerBackend {
     admin_email: String,
     admin_password: Secret,
     api_token: Secret,
+    jwt_secret: Secret,
+    cookie_secret: Secret,
+    /// In front of Medusa in production mode; dropped (stopped) first.
+    proxy: Option<TlsProxy>,
     resources: Resources,
 }
 
@@ -79,17 +121,16 @@ impl ContainerBackend {
     /// Writes one progress line per step to `out`. On error, whatever was
     /// created is removed first.
     pub async fn start(
-        medusa_image: &str,
-        postgres_image: &str,
+        options: &ContainerOptions,
         out: &mut dyn Write,
     ) -> Result<ContainerBackend, RunError> {
-        let budget =
-            startup_timeout(std::env::var(TIMEOUT_VAR).ok().as_deref()).map_err(RunError::Setup)?;
+        let budget = options.startup_timeout;
         let started = Instant::now();
         let deadline = tokio::time::Instant::now() + budget;
-        let medusa = ImageRef::parse(medusa_image, "MEDUSA_IMAGE").map_err(RunError::Setup)?;
-        let postgres =
-            ImageRef::parse(postgres_image, "MEDUSA_POSTGRES_IMAGE").map_err(RunError::Setup)?;
+        let medusa =
+            ImageRef::parse(&options.medusa_image, "MEDUSA_IMAGE").map_err(RunError::Setup)?;
+        let postgres = ImageRef::parse(&options.postgres_image, "MEDUSA_POSTGRES_IMAGE")
+            .map_err(RunError::Setup)?;
 
         let docker = connect_engine().await.map_err(RunError::Setup)?;
         check_images(&docker, &[&medusa, &postgres])
@@ -110,10 +151,11 @@ impl ContainerBackend {
             redactor: &redactor,
             deadline,
             budget,
+            tls: options.tls,
         };
         let mut progress = Progress { out, open: false };
         match plan.run(&mut resources, &mut progress).await {
-            Ok(base_url) => {
+            Ok((base_url, proxy)) => {
                 progress.say(&format!(
                     "container: Medusa at {base_url} ({:.1}s from start)\n",
                     started.elapsed().as_secs_f64()
@@ -123,6 +165,9 @@ impl ContainerBackend {
                     admin_email: ADMIN_EMAIL.to_owned(),
                     admin_password: secrets.admin_password,
                     api_token: secrets.api_token,
+                    jwt_secret: secrets.jwt_secret,
+                    cookie_secret: secrets.cookie_secret,
+                    proxy,
                     resources,
                 })
             }
@@ -162,6 +207,27 @@ impl ContainerBackend {
         &self.api_token
     }
 
+    /// The secret Medusa signs access tokens with (`jwt_secret`).
+    pub fn jwt_secret(&self) -> &Secret {
+        &self.jwt_secret
+    }
+
+    /// The secret Medusa signs session cookies with (`cookie_secret`).
+    pub fn cookie_secret(&self) -> &Secret {
+        &self.cookie_secret
+    }
+
+    /// The origin Medusa's `admin_cors` allows.
+    pub fn admin_origin(&self) -> &str {
+        ADMIN_ORIGIN
+    }
+
+    /// The PEM of the CA to trust for [`ContainerBackend::base_url`] in
+    /// production mode (https); `None` over plain http.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.proxy.as_ref().map(TlsProxy::ca_pem)
+    }
+
     /// The name of the private network the containers run on.
     pub fn network(&self) -> Option<&str> {
         self.resources.network.as_deref()
@@ -170,6 +236,7 @@ impl ContainerBackend {
     /// Removes every container and network this backend created, and says
     /// so (or what could not be removed) on stderr.
     pub async fn remove(mut self) {
+        self.proxy = None;
         let started = Instant::now();
         let what = self.resources.describe();
         match self.resources.remove().await {
@@ -187,19 +254,6 @@ impl ContainerBackend {
                 );
             }
         }
-    }
-}
-
-/// Reads the start-up bound: `value` is [`TIMEOUT_VAR`]'s value, if set.
-pub fn startup_timeout(value: Option<&str>) -> Result<Duration, String> {
-    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(Duration::from_secs(DEFAULT_TIMEOUT_SECS));
-    };
-    match raw.parse::<u64>() {
-        Ok(n) if (1..=MAX_TIMEOUT_SECS).contains(&n) => Ok(Duration::from_secs(n)),
-        _ => Err(format!(
-            "{TIMEOUT_VAR} must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, got '{raw}'\n  fix: unset it (default {DEFAULT_TIMEOUT_SECS}) or give a number of seconds"
-        )),
     }
 }
 
@@ -600,13 +654,20 @@ struct Plan<'a> {
     redactor: &'a Redactor,
     deadline: tokio::time::Instant,
     budget: Duration,
+    /// Production mode behind a [`TlsProxy`].
+    tls: bool,
 }
 
 impl Plan<'_> {
     /// Creates the network and both containers in `res` (so that they are
-    /// removed whatever happens) and returns Medusa's base URL. Errors are
-    /// complete messages, not yet masked.
-    async fn run(&self, res: &mut Resources, out: &mut Progress<'_>) -> Result<Url, String> {
+    /// removed whatever happens) and returns Medusa's base URL, and the TLS
+    /// proxy in front of it in production mode. Errors are complete
+    /// messages, not yet masked.
+    async fn run(
+        &self,
+        res: &mut Resources,
+        out: &mut Progress<'_>,
+    ) -> Result<(Url, Option<TlsProxy>), String> {
         let network = format!("{NAME_PREFIX}{}", res.run_id);
         res.network = Some(network.clone());
         let request = NetworkCreateRequest {
@@ -679,19 +740,47 @@ impl Plan<'_> {
             )
             .with_env_var("MEDUSA_API_TOKEN", self.secrets.api_token.expose())
             .with_env_var("MEDUSA_CREATE_USER", "sql")
+            .with_env_var("ADMIN_CORS", ADMIN_ORIGIN)
+            .with_env_var(
+                "NODE_ENV",
+                if self.tls {
+                    "production"
+                } else {
+                    "development"
+                },
+            )
             .with_env_var("PORT", MEDUSA_PORT.to_string());
         self.start_container(res, &medusa_name, "medusa", self.medusa, medusa)
             .await?;
         self.wait_for_line(res, &medusa_name, "medusa", self.medusa, MEDUSA_READY)
             .await?;
         out.say(&format!(" ready in {:.1}s\n", t.elapsed().as_secs_f64()));
+        self.front_and_login(res, &medusa_name, out).await
+    }
 
-        let base_url = self.base_url(res, &medusa_name).await?;
+    /// Puts the TLS proxy in front of Medusa in production mode, and waits
+    /// until the seeded admin can log in at the URL the run will use.
+    async fn front_and_login(
+        &self,
+        res: &Resources,
+        medusa_name: &str,
+        out: &mut Progress<'_>,
+    ) -> Result<(Url, Option<TlsProxy>), String> {
+        let medusa_url = self.base_url(res, medusa_name).await?;
+        let proxy = if self.tls {
+            Some(TlsProxy::start(&medusa_url).await?)
+        } else {
+            None
+        };
+        let base_url = proxy.as_ref().map_or(medusa_url, TlsProxy::base_url);
         let t = Instant::now();
-        out.say("container: waiting for POST /admin/auth to answer 200...");
-        self.wait_for_login(res, &medusa_name, &base_url).await?;
+        out.say(&format!(
+            "container: waiting for POST {base_url}admin/auth to answer 200..."
+        ));
+        let ca = proxy.as_ref().map(TlsProxy::ca_pem);
+        self.wait_for_login(res, medusa_name, &base_url, ca).await?;
         out.say(&format!(" done in {:.1}s\n", t.elapsed().as_secs_f64()));
-        Ok(base_url)
+        Ok((base_url, proxy))
     }
 
     async fn start_container(
@@ -801,16 +890,26 @@ impl Plan<'_> {
 
     /// The ready line says `/health` answers; this makes sure the seeded
     /// admin can log in, so the first scenario does not race the seeding.
+    /// Over https (`ca_pem`: the proxy's CA) the session cookie must also be
+    /// `Secure`: the proof that Medusa runs in production mode and trusts
+    /// the proxy's `X-Forwarded-Proto`.
     async fn wait_for_login(
         &self,
         res: &Resources,
         name: &str,
         base_url: &Url,
+        ca_pem: Option<&str>,
     ) -> Result<(), String> {
         crate::install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
-            .connect_timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_secs(2));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| format!("the TLS proxy's CA is not PEM: {e}"))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
         let url = base_url
@@ -829,7 +928,15 @@ impl Plan<'_> {
                 .body(body.clone())
                 .send();
             match timeout_at(self.deadline, attempt).await {
-                Ok(Ok(resp)) if resp.status() == reqwest::StatusCode::OK => return Ok(()),
+                Ok(Ok(resp)) if resp.status() == reqwest::StatusCode::OK => {
+                    if ca_pem.is_some() && !has_secure_session_cookie(resp.headers()) {
+                        return Err(format!(
+                            "POST {url} answered 200 without a Secure session cookie: the Medusa image ({}) does not run in production mode behind the TLS proxy\n  fix: the image must pass NODE_ENV to Medusa (docker/medusa-v1/)",
+                            self.medusa.var
+                        ));
+                    }
+                    return Ok(());
+                }
                 Ok(Ok(resp)) => last = format!("last answer: HTTP {}", resp.status()),
                 Ok(Err(e)) => last = format!("last attempt: {e}"),
                 Err(_) => {}
@@ -935,6 +1042,16 @@ fn format_log_tail(name: &str, text: &str, redactor: &Redactor) -> String {
     out
 }
 
+/// Whether a `connect.sid` cookie set in `headers` is `Secure`.
+fn has_secure_session_cookie(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
+        .any(|c| c.name() == "connect.sid" && c.secure() == Some(true))
+}
+
 async fn is_running(docker: &Docker, name: &str) -> bool {
     match timeout(
         ENGINE_CALL_TIMEOUT,
@@ -951,26 +1068,6 @@ async fn is_running(docker: &Docker, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeout_defaults_and_is_validated() {
-        assert_eq!(
-            startup_timeout(None).unwrap(),
-            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
-        );
-        assert_eq!(
-            startup_timeout(Some(" ")).unwrap(),
-            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
-        );
-        assert_eq!(
-            startup_timeout(Some("42")).unwrap(),
-            Duration::from_secs(42)
-        );
-        for bad in ["0", "-1", "1.5", "ten", "3601"] {
-            let e = startup_timeout(Some(bad)).unwrap_err();
-            assert!(e.contains(TIMEOUT_VAR) && e.contains("fix:"), "{bad}: {e}");
-        }
-    }
 
     #[test]
     fn image_references_split_into_name_and_tag() {
@@ -991,6 +1088,27 @@ mod tests {
         assert!(r("").is_err());
         assert!(r("a b").is_err());
         assert!(r("x@sha256:abc").unwrap_err().contains("digest"));
+    }
+
+    #[test]
+    fn only_a_secure_session_cookie_counts() {
+        let headers = |cookies: &[&str]| {
+            let mut h = reqwest::header::HeaderMap::new();
+            for c in cookies {
+                h.append(reqwest::header::SET_COOKIE, c.parse().unwrap());
+            }
+            h
+        };
+        let secure = "connect.sid=s%3Aa.b; Path=/; HttpOnly; Secure; SameSite=None";
+        assert!(has_secure_session_cookie(&headers(&[secure])));
+        assert!(!has_secure_session_cookie(&headers(&[
+            "connect.sid=s%3Aa.b; Path=/; HttpOnly"
+        ])));
+        assert!(!has_secure_session_cookie(&headers(&[
+            "other=x; Secure",
+            "connect.sid=s%3Aa.b; Path=/"
+        ])));
+        assert!(!has_secure_session_cookie(&headers(&[])));
     }
 
     #[test]

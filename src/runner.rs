@@ -212,6 +212,8 @@ struct Backend {
     admin_email: String,
     admin_password: Secret,
     api_token: Option<Secret>,
+    /// A CA the backend itself hands out (the container target's https proxy).
+    ca_cert_pem: Option<String>,
     owned: Owned,
 }
 
@@ -244,6 +246,7 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
             admin_email: admin_email.clone(),
             admin_password: admin_password.clone(),
             api_token: api_token.clone(),
+            ca_cert_pem: None,
             owned: Owned::Nothing,
         },
         Target::Reference {
@@ -269,19 +272,18 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
                 admin_email: rc.admin_email,
                 admin_password: rc.admin_password,
                 api_token: Some(rc.api_token),
+                ca_cert_pem: None,
                 owned: Owned::Reference(server),
             }
         }
-        Target::Container {
-            medusa_image,
-            postgres_image,
-        } => {
-            let c = ContainerBackend::start(medusa_image, postgres_image, out).await?;
+        Target::Container(options) => {
+            let c = ContainerBackend::start(options, out).await?;
             Backend {
                 base_url: c.base_url(),
                 admin_email: c.admin_email().to_owned(),
                 admin_password: c.admin_password().clone(),
                 api_token: Some(c.api_token().clone()),
+                ca_cert_pem: c.ca_cert_pem().map(str::to_owned),
                 owned: Owned::Containers(Box::new(c)),
             }
         }
@@ -395,19 +397,26 @@ async fn run_scenarios<W: Write + Send + 'static>(
         admin_email,
         admin_password,
         api_token,
+        ca_cert_pem: backend_ca,
         ..
     } = backend;
     redactor.add(admin_password.expose());
     if let Some(t) = &api_token {
         redactor.add(t.expose());
     }
-    let ca_cert_pem = match &config.ca_cert {
+    let mut ca_cert_pem = match &config.ca_cert {
         Some(path) => Some(
             std::fs::read(path)
                 .map_err(|e| RunError::Setup(format!("cannot read {}: {e}", path.display())))?,
         ),
         None => None,
     };
+    // The backend's own CA is trusted too, for this run only.
+    if let Some(pem) = backend_ca {
+        let all = ca_cert_pem.get_or_insert_with(Vec::new);
+        all.push(b'\n');
+        all.extend_from_slice(pem.as_bytes());
+    }
     let settings = ClientSettings {
         base_url: base_url.clone(),
         ca_cert_pem,

@@ -4,8 +4,8 @@
 //!
 //! Every test needs a Docker engine (`DOCKER_HOST`) holding the images that
 //! `scripts/build-images.sh` builds, so every test is ignored by a plain
-//! `cargo test`. `scripts/ci-containers.sh` sets everything up and runs them
-//! with `--include-ignored --test-threads=1` (one at a time: the leak census
+//! `cargo test`. `.ci/run` sets everything up and runs them with
+//! `--include-ignored --test-threads=1` (one at a time: the leak census
 //! counts the whole engine).
 
 use std::collections::BTreeSet;
@@ -35,12 +35,10 @@ fn docker_lines(args: &[&str]) -> BTreeSet<String> {
     let out = Command::new("docker")
         .args(args)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run docker {args:?}: {e}; run via scripts/ci-containers.sh")
-        });
+        .unwrap_or_else(|e| panic!("cannot run docker {args:?}: {e}; run via .ci/run"));
     assert!(
         out.status.success(),
-        "docker {args:?} failed (is DOCKER_HOST set? run via scripts/ci-containers.sh): {}",
+        "docker {args:?} failed (is DOCKER_HOST set? run via .ci/run): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
@@ -97,6 +95,7 @@ fn harness(envs: &[(&str, &str)]) -> Command {
         "MEDUSA_IMAGE",
         "MEDUSA_POSTGRES_IMAGE",
         "MEDUSA_CONTAINER_TIMEOUT_SECS",
+        "MEDUSA_CONTAINER_TLS",
         "MEDUSA_REFERENCE_FAULTS",
     ] {
         cmd.env_remove(var);
@@ -303,7 +302,7 @@ fn progress(stdout: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_full_run_passes_and_leaves_nothing_behind() {
     let before = census();
     let mut running = Running::spawn(&[]);
@@ -326,7 +325,7 @@ fn a_full_run_passes_and_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_failing_run_exits_1_and_leaves_nothing_behind() {
     let features = TempDir::new("features");
     let login = std::fs::read_to_string(
@@ -358,7 +357,7 @@ fn a_failing_run_exits_1_and_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn sigint_while_the_scenarios_run_exits_130_and_leaves_nothing_behind() {
     let before = census();
     // One scenario at a time, so that the suite is still running when the signal lands.
@@ -382,7 +381,7 @@ fn sigint_while_the_scenarios_run_exits_130_and_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn sigint_while_medusa_starts_exits_130_and_leaves_nothing_behind() {
     let before = census();
     let mut running = Running::spawn(&[]);
@@ -423,7 +422,7 @@ fn sigint_while_medusa_starts_exits_130_and_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_missing_image_fails_at_once_naming_it_and_the_build_command() {
     let before = census();
     let done = run(
@@ -448,7 +447,7 @@ fn a_missing_image_fails_at_once_naming_it_and_the_build_command() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn no_engine_fails_at_once_saying_how_to_start_one() {
     let done = run(&[("DOCKER_HOST", "unix:///nonexistent.sock")], QUICK_LIMIT);
     eprintln!("{}", done.stderr);
@@ -469,7 +468,7 @@ fn no_engine_fails_at_once_saying_how_to_start_one() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_container_that_exits_during_start_up_is_reported_and_removed() {
     let before = census();
     // The bare Debian image runs `bash` with no input: it exits at once.
@@ -486,7 +485,7 @@ fn a_container_that_exits_during_start_up_is_reported_and_removed() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
     let before = census();
     // PostgreSQL's image as "Medusa": it runs, but never prints Medusa's ready line.
@@ -517,11 +516,12 @@ fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
 }
 
 #[test]
-#[ignore = "needs a Docker engine: run via scripts/ci-containers.sh"]
+#[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_bad_timeout_value_is_refused_before_anything_starts() {
     let before = census();
     let done = run(&[("MEDUSA_CONTAINER_TIMEOUT_SECS", "soon")], QUICK_LIMIT);
-    done.assert_code(4, "a bad timeout");
+    // a configuration error (exit 2), found before the engine is even asked
+    done.assert_code(2, "a bad timeout");
     assert!(
         done.stderr
             .contains("MEDUSA_CONTAINER_TIMEOUT_SECS must be a whole number"),
