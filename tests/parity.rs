@@ -12,10 +12,16 @@
 //! difference is shown as a unified diff (`-` real server, `+` reference),
 //! all of them at once.
 //!
-//! The comparison against a real server is `#[ignore]`d: it needs one
-//! (`scripts/medusa-v1.sh up`), named by the `MEDUSA_PARITY_*` variables.
-//! CI runs `cargo test --test parity -- --include-ignored`. The unit tests
-//! at the bottom prove the normalisation can go red.
+//! The real server is the container target's (PostgreSQL and Medusa 1.20.11
+//! started here, removed after): once over http, and once in production
+//! mode over https through the TLS proxy, where every session cookie must
+//! also be `Secure; SameSite=None` (the development-mode reference does not
+//! add those; everything else is compared as over http). Both comparisons
+//! are `#[ignore]`d: they need a Docker engine (`DOCKER_HOST`) holding the
+//! images of `scripts/build-images.sh`, and say so and skip when no engine
+//! is configured. CI (`.ci/run`) runs `cargo test --test parity --
+//! --include-ignored`. The unit tests at the bottom prove the normalisation
+//! can go red.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,21 +29,13 @@ use std::time::Duration;
 
 use medusa_conformance::check::unified_diff;
 use medusa_conformance::client::{Auth, Body, Client, ClientSettings, Exchange};
+use medusa_conformance::container::{ContainerBackend, ContainerOptions};
 use medusa_conformance::contract::{Call, V1};
 use medusa_conformance::jwt::{decode_unverified, sign_hs256};
 use medusa_conformance::redact::{Redactor, Secret};
 use medusa_conformance::reference::{ReferenceConfig, ReferenceServer};
 use serde_json::{Map, Value, json};
 use url::Url;
-
-/// The variables naming the real server, in the order they are documented.
-const ENV_VARS: [&str; 5] = [
-    "MEDUSA_PARITY_BASE_URL",
-    "MEDUSA_PARITY_ADMIN_EMAIL",
-    "MEDUSA_PARITY_ADMIN_PASSWORD",
-    "MEDUSA_PARITY_API_TOKEN",
-    "MEDUSA_PARITY_JWT_SECRET",
-];
 
 /// The session cookie's name (Medusa v1, express-session).
 const COOKIE_NAME: &str = "connect.sid";
@@ -56,45 +54,22 @@ struct Target {
     admin_password: Secret,
     api_token: Secret,
     jwt_secret: Secret,
+    /// The CA to trust over https (the container target's per-run CA).
+    ca_pem: Option<String>,
 }
 
-/// The real server, from the `MEDUSA_PARITY_*` variables (`lookup` reads one).
-fn real_target(lookup: impl Fn(&str) -> Option<String>) -> Result<Target, String> {
-    let values: Vec<Option<String>> = ENV_VARS
-        .iter()
-        .map(|k| lookup(k).filter(|v| !v.trim().is_empty()))
-        .collect();
-    let missing: Vec<&str> = ENV_VARS
-        .iter()
-        .zip(&values)
-        .filter(|(_, v)| v.is_none())
-        .map(|(k, _)| *k)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "the parity test needs a real Medusa v1 server, named by {all}; \
-             not set: {missing}. With scripts/medusa-v1.sh: \
-             `eval \"$(scripts/medusa-v1.sh env)\"` then \
-             MEDUSA_PARITY_BASE_URL=$MEDUSA_BASE_URL MEDUSA_PARITY_ADMIN_EMAIL=$MEDUSA_ADMIN_EMAIL \
-             MEDUSA_PARITY_ADMIN_PASSWORD=$MEDUSA_ADMIN_PASSWORD MEDUSA_PARITY_API_TOKEN=$MEDUSA_API_TOKEN \
-             MEDUSA_PARITY_JWT_SECRET=$MEDUSA_JWT_SECRET cargo test --test parity -- --include-ignored",
-            all = ENV_VARS.join(", "),
-            missing = missing.join(", "),
-        ));
-    }
-    let mut values = values.into_iter().map(Option::unwrap_or_default);
-    let mut next = || values.next().unwrap_or_default();
-    let url_text = next();
-    let base_url = Url::parse(url_text.trim())
-        .map_err(|e| format!("MEDUSA_PARITY_BASE_URL is not a URL ({e})"))?;
-    Ok(Target {
+/// The real server: the container target's Medusa, with the secrets it
+/// was started with.
+fn real_target(backend: &ContainerBackend) -> Target {
+    Target {
         name: "real Medusa",
-        base_url,
-        admin_email: next(),
-        admin_password: Secret::new(next()),
-        api_token: Secret::new(next()),
-        jwt_secret: Secret::new(next()),
-    })
+        base_url: backend.base_url(),
+        admin_email: backend.admin_email().to_owned(),
+        admin_password: backend.admin_password().clone(),
+        api_token: backend.api_token().clone(),
+        jwt_secret: backend.jwt_secret().clone(),
+        ca_pem: backend.ca_cert_pem().map(str::to_owned),
+    }
 }
 
 fn reference_target(server: &ReferenceServer, cfg: &ReferenceConfig) -> Target {
@@ -105,6 +80,7 @@ fn reference_target(server: &ReferenceServer, cfg: &ReferenceConfig) -> Target {
         admin_password: cfg.admin_password.clone(),
         api_token: cfg.api_token.clone(),
         jwt_secret: cfg.jwt_secret.clone(),
+        ca_pem: None,
     }
 }
 
@@ -130,7 +106,7 @@ impl<'a> Run<'a> {
     fn new(target: &'a Target) -> Result<Self, String> {
         let settings = ClientSettings {
             base_url: target.base_url.clone(),
-            ca_cert_pem: None,
+            ca_cert_pem: target.ca_pem.as_ref().map(|p| p.as_bytes().to_vec()),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(20),
             // A parity run compares exact answers: no transparent retry.
@@ -140,7 +116,7 @@ impl<'a> Run<'a> {
         Ok(Run {
             target,
             client,
-            raw: raw_client(),
+            raw: raw_client(target.ca_pem.as_deref()),
             recorded: Vec::new(),
             admin_id: None,
             captured: Vec::new(),
@@ -241,14 +217,17 @@ impl<'a> Run<'a> {
     }
 }
 
-fn raw_client() -> reqwest::Client {
+fn raw_client(ca_pem: Option<&str>) -> reqwest::Client {
     medusa_conformance::install_crypto_provider();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("a plain HTTP client builds")
+        .timeout(Duration::from_secs(20));
+    if let Some(pem) = ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).expect("the CA is PEM");
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().expect("a plain HTTP client builds")
 }
 
 fn now_secs() -> i64 {
@@ -872,16 +851,55 @@ fn describe_jwt(header: &Value, claims: &Value, norm: &Norm<'_>) -> String {
 // Comparison
 // ---------------------------------------------------------------------------
 
+/// Over https a production-mode Medusa marks every session cookie
+/// `SameSite=None; Secure`, which the development-mode reference does not:
+/// `desc` without those two attributes, and the cookie lines that lack one.
+fn without_production_cookie_attrs(desc: &str) -> (String, Vec<String>) {
+    const PRODUCTION: [&str; 2] = ["SameSite=None", "Secure"];
+    let mut lacking = Vec::new();
+    let mut out = String::new();
+    for line in desc.lines() {
+        if line.starts_with(&format!("set-cookie: name={COOKIE_NAME} ")) {
+            let attrs: Vec<&str> = line.split("; ").collect();
+            for want in PRODUCTION.iter().filter(|w| !attrs.contains(w)) {
+                lacking.push(format!("{line}  <- no {want}"));
+            }
+            let kept: Vec<&str> = attrs
+                .into_iter()
+                .filter(|a| !PRODUCTION.contains(a))
+                .collect();
+            out.push_str(&kept.join("; "));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    (out, lacking)
+}
+
 /// Every differing case, as one report (empty when both sides agree).
 fn compare(real: &Run<'_>, reference: &Run<'_>) -> Vec<String> {
     let (rn, fnorm) = (real.norm(), reference.norm());
+    let https = real.target.base_url.scheme() == "https";
     let mut diffs = Vec::new();
     let n = real.recorded.len().max(reference.recorded.len());
     for i in 0..n {
-        let (label, real_desc) = match real.recorded.get(i) {
+        let (label, mut real_desc) = match real.recorded.get(i) {
             Some((l, ex)) => (l.clone(), describe(ex, &rn)),
             None => (String::new(), "(no such case: the run stopped)\n".into()),
         };
+        if https {
+            let (desc, lacking) = without_production_cookie_attrs(&real_desc);
+            if !lacking.is_empty() {
+                diffs.push(format!(
+                    "case {}: {label}\n({} over https: a session cookie that is not SameSite=None; Secure)\n{}",
+                    i + 1,
+                    real.target.name,
+                    lacking.join("\n")
+                ));
+            }
+            real_desc = desc;
+        }
         let (ref_label, ref_desc) = match reference.recorded.get(i) {
             Some((l, ex)) => (l.clone(), describe(ex, &fnorm)),
             None => (String::new(), "(no such case: the run stopped)\n".into()),
@@ -914,30 +932,65 @@ fn redactor(runs: &[&Run<'_>]) -> Redactor {
     r
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a real Medusa: set MEDUSA_PARITY_BASE_URL, MEDUSA_PARITY_ADMIN_EMAIL, \
-            MEDUSA_PARITY_ADMIN_PASSWORD, MEDUSA_PARITY_API_TOKEN, MEDUSA_PARITY_JWT_SECRET \
-            and run with --include-ignored"]
-async fn reference_matches_real_medusa() {
-    let real = match real_target(|k| std::env::var(k).ok()) {
-        Ok(t) => t,
-        Err(e) => panic!("{e}"),
+/// Why no Docker engine is configured here, if none is.
+fn no_engine() -> Option<&'static str> {
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    if !host.trim().is_empty() || std::path::Path::new("/var/run/docker.sock").exists() {
+        return None;
+    }
+    Some("DOCKER_HOST is unset and there is no /var/run/docker.sock")
+}
+
+/// Starts a real Medusa (production mode over https with `tls`), plays
+/// every case on it and on the reference backend, removes the containers,
+/// and fails with every difference.
+async fn parity_with_real_medusa(tls: bool) {
+    let mode = if tls {
+        "https, production mode"
+    } else {
+        "http"
     };
+    if let Some(why) = no_engine() {
+        eprintln!(
+            "parity ({mode}): SKIPPED, no Docker engine: {why}.\n  \
+             .ci/run starts one and builds the images (scripts/docker-engine.sh, scripts/build-images.sh)"
+        );
+        return;
+    }
+    let options = ContainerOptions {
+        tls,
+        ..ContainerOptions::default()
+    };
+    let backend = ContainerBackend::start(&options, &mut std::io::stderr())
+        .await
+        .unwrap_or_else(|e| panic!("parity ({mode}): {e}"));
+    let real = real_target(&backend);
+    let outcome = compare_with_reference(&real).await;
+    backend.remove().await;
+    match outcome {
+        Ok(total) => {
+            eprintln!("parity ({mode}): {total} cases, the reference answers like the real Medusa")
+        }
+        Err(report) => panic!("parity ({mode}): {report}"),
+    }
+}
+
+/// Plays every case on `real` and on a fresh reference backend: the number
+/// of cases, or the report of every difference (secrets masked).
+async fn compare_with_reference(real: &Target) -> Result<usize, String> {
     let cfg = ReferenceConfig::random();
     let server = ReferenceServer::start(cfg.clone())
         .await
-        .expect("the reference backend starts");
+        .map_err(|e| format!("the reference backend does not start: {e}"))?;
     let reference = reference_target(&server, &cfg);
 
-    let mut real_run = Run::new(&real).unwrap_or_else(|e| panic!("{e}"));
-    let mut ref_run = Run::new(&reference).unwrap_or_else(|e| panic!("{e}"));
+    let mut real_run = Run::new(real)?;
+    let mut ref_run = Run::new(&reference)?;
     let real_result = play(&mut real_run).await;
     let ref_result = play(&mut ref_run).await;
     let masker = redactor(&[&real_run, &ref_run]);
-    for result in [&real_result, &ref_result] {
-        if let Err(e) = result {
-            panic!("{}", masker.mask(e));
-        }
+    for result in [real_result, ref_result] {
+        result.map_err(|e| masker.mask(&e).into_owned())?;
     }
 
     if std::env::var_os("MEDUSA_PARITY_SHOW").is_some() {
@@ -950,16 +1003,28 @@ async fn reference_matches_real_medusa() {
     }
     let diffs = compare(&real_run, &ref_run);
     let total = real_run.recorded.len();
-    if !diffs.is_empty() {
-        let report = format!(
-            "{} of {total} cases differ between the real Medusa ({}) and the reference backend:\n\n{}",
-            diffs.len(),
-            real.base_url,
-            diffs.join("\n")
-        );
-        panic!("{}", masker.mask(&report));
+    if diffs.is_empty() {
+        return Ok(total);
     }
-    eprintln!("parity: {total} cases, the reference answers like the real Medusa");
+    let report = format!(
+        "{} of {total} cases differ between the real Medusa ({}) and the reference backend:\n\n{}",
+        diffs.len(),
+        real.base_url,
+        diffs.join("\n")
+    );
+    Err(masker.mask(&report).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Docker engine with the images built: run via .ci/run"]
+async fn reference_matches_real_medusa() {
+    parity_with_real_medusa(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Docker engine with the images built: run via .ci/run"]
+async fn reference_matches_real_medusa_in_production_mode_over_https() {
+    parity_with_real_medusa(true).await;
 }
 
 // ---------------------------------------------------------------------------
@@ -1372,25 +1437,42 @@ mod normalisation {
     }
 
     #[test]
-    fn missing_variables_are_named() {
-        let err = real_target(|_| None).err().unwrap();
-        for v in ENV_VARS {
-            assert!(err.contains(v), "{err}");
-        }
-        let err = real_target(|k| (k != "MEDUSA_PARITY_JWT_SECRET").then(|| "x".into()))
-            .err()
-            .unwrap();
-        assert!(err.contains("not set: MEDUSA_PARITY_JWT_SECRET"), "{err}");
-        let ok = real_target(|k| {
-            Some(if k == "MEDUSA_PARITY_BASE_URL" {
-                "http://127.0.0.1:9000".into()
-            } else {
-                format!("{k}-value")
-            })
-        })
-        .unwrap();
-        assert_eq!(ok.admin_email, "MEDUSA_PARITY_ADMIN_EMAIL-value");
-        assert_eq!(ok.jwt_secret.expose(), "MEDUSA_PARITY_JWT_SECRET-value");
+    fn production_cookies_must_be_secure_and_then_compare_as_development() {
+        let (real, reference) = login_pair();
+        let production = rebuild(&real, |k, v| {
+            Some((
+                k.to_owned(),
+                if k == "set-cookie" {
+                    format!("{v}; Secure; SameSite=None")
+                } else {
+                    v.to_owned()
+                },
+            ))
+        });
+        let (desc, lacking) = without_production_cookie_attrs(&describe(&production, &real_norm()));
+        assert!(lacking.is_empty(), "{lacking:?}");
+        let ref_desc = describe(&reference, &ref_norm());
+        assert_eq!(desc, ref_desc, "{}", unified_diff(&desc, &ref_desc));
+        // A development-mode cookie over https lacks both.
+        let (desc, lacking) = without_production_cookie_attrs(&describe(&real, &real_norm()));
+        assert_eq!(lacking.len(), 2, "{lacking:?}");
+        assert!(lacking[0].ends_with("<- no SameSite=None"), "{lacking:?}");
+        assert!(lacking[1].ends_with("<- no Secure"), "{lacking:?}");
+        assert_eq!(desc, ref_desc);
+        // Only the two production attributes are forgiven.
+        let lax = rebuild(&real, |k, v| {
+            Some((
+                k.to_owned(),
+                if k == "set-cookie" {
+                    format!("{v}; Secure; SameSite=Lax")
+                } else {
+                    v.to_owned()
+                },
+            ))
+        });
+        let (desc, lacking) = without_production_cookie_attrs(&describe(&lax, &real_norm()));
+        assert_eq!(lacking.len(), 1, "{lacking:?}");
+        assert_ne!(desc, ref_desc);
     }
 
     #[test]
@@ -1403,11 +1485,12 @@ mod normalisation {
             admin_password: Secret::new("pw"),
             api_token: Secret::new("t"),
             jwt_secret: Secret::new("s"),
+            ca_pem: None,
         };
         let (ta, tb) = (target("real Medusa"), target("reference"));
         let run = |t, recorded: Vec<(String, Exchange)>| Run {
             target: t,
-            raw: raw_client(),
+            raw: raw_client(None),
             client: Client::new(
                 &ClientSettings {
                     base_url: Url::parse("http://127.0.0.1:1").unwrap(),
