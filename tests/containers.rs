@@ -504,11 +504,13 @@ fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
         "took {:?}",
         done.elapsed
     );
+    // The log tail is shown: the image's first line, printed at once (how far
+    // PostgreSQL gets in what is left of 15 s depends on the machine's load).
     for needle in [
         "not ready within 15s",
         "MEDUSA_CONTAINER_TIMEOUT_SECS",
         "log lines of",
-        "ready to accept connections",
+        "postgres-entrypoint: ",
     ] {
         assert!(done.stderr.contains(needle), "{needle}: {}", done.all());
     }
