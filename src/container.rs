@@ -54,8 +54,11 @@ pub const MAX_TIMEOUT_SECS: u64 = 3600;
 pub const DEFAULT_MEDUSA_IMAGE: &str = "medusa-conformance/medusa-v1:1.20.11";
 /// The PostgreSQL image used unless `MEDUSA_POSTGRES_IMAGE` says otherwise.
 pub const DEFAULT_POSTGRES_IMAGE: &str = "medusa-conformance/postgres:15";
-/// The origin Medusa's `admin_cors` allows (the v1 admin dashboard's).
-pub const ADMIN_ORIGIN: &str = "http://localhost:7001";
+/// Medusa's `admin_cors`: the origins of the v1 admin dashboard (Medusa's
+/// own default, set explicitly so that it does not depend on the image).
+pub const ADMIN_CORS: &str = "http://localhost:7000,http://localhost:7001";
+/// An origin [`ADMIN_CORS`] allows: the first.
+pub const ADMIN_ORIGIN: &str = "http://localhost:7000";
 /// The seeded admin's e-mail (the password and the API token are random).
 pub const ADMIN_EMAIL: &str = "admin@medusa-conformance.test";
 /// Prefix of the names of every network and container a run creates.
@@ -217,7 +220,7 @@ impl ContainerBackend {
         &self.cookie_secret
     }
 
-    /// The origin Medusa's `admin_cors` allows.
+    /// An origin Medusa's `admin_cors` allows (all of them: [`ADMIN_CORS`]).
     pub fn admin_origin(&self) -> &str {
         ADMIN_ORIGIN
     }
@@ -740,7 +743,7 @@ impl Plan<'_> {
             )
             .with_env_var("MEDUSA_API_TOKEN", self.secrets.api_token.expose())
             .with_env_var("MEDUSA_CREATE_USER", "sql")
-            .with_env_var("ADMIN_CORS", ADMIN_ORIGIN)
+            .with_env_var("ADMIN_CORS", ADMIN_CORS)
             .with_env_var(
                 "NODE_ENV",
                 if self.tls {
@@ -1088,6 +1091,11 @@ mod tests {
         assert!(r("").is_err());
         assert!(r("a b").is_err());
         assert!(r("x@sha256:abc").unwrap_err().contains("digest"));
+    }
+
+    #[test]
+    fn the_admin_origin_is_one_admin_cors_allows() {
+        assert!(ADMIN_CORS.split(',').any(|o| o == ADMIN_ORIGIN));
     }
 
     #[test]
