@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use medusa_conformance::config::Config;
-use medusa_conformance::reference::Fault;
-use medusa_conformance::runner::{self, Outcome};
+use medusa_conformance::app;
+use medusa_conformance::cli::config_from_lookup;
+use medusa_conformance::core::record::Outcome;
+use medusa_conformance::target::reference::Fault;
 
 /// The check(s) whose report proves the suite saw *this* fault; any one
 /// of them suffices. A status check is named after the call it checks.
@@ -60,13 +61,13 @@ impl Write for Buf {
 }
 
 async fn run_with(faults: &str) -> (Outcome, String) {
-    let config = Config::from_lookup(|k| match k {
+    let config = config_from_lookup(|k| match k {
         "MEDUSA_REFERENCE_FAULTS" => Some(faults.to_owned()),
         _ => None,
     })
     .expect("fault names from the catalog parse");
     let buf = Buf::default();
-    let outcome = runner::run(&config, buf.clone())
+    let outcome = app::run(&config, buf.clone())
         .await
         .expect("the reference backend starts");
     let text = String::from_utf8_lossy(&buf.0.lock().expect("buffer lock")).into_owned();

@@ -1,5 +1,5 @@
 //! The embedded reference backend: the Medusa v1 admin auth contract, as
-//! CONTRACT.md describes a real Medusa 1.20.11, served in-process on a
+//! a real Medusa 1.20.11 behaves (`tests/parity.rs` compares the two), served in-process on a
 //! loopback port. It is the default target and the test bed of the harness.
 //!
 //! It imitates what a client can observe: status codes, content types,
@@ -11,7 +11,7 @@
 mod faults;
 mod session;
 
-pub use faults::{Fault, FaultSet};
+pub use faults::{Fault, FaultSet, UnknownFault};
 pub use session::URI_COMPONENT;
 
 use std::collections::HashMap;
@@ -27,8 +27,9 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::jwt;
-use crate::redact::Secret;
+use crate::core::jwt;
+use crate::core::random::random_id;
+use crate::core::redact::Secret;
 
 /// Lifetime of an access token, as Medusa's `jwt.sign(..., {expiresIn: "24h"})`.
 const TOKEN_TTL_SECS: i64 = 86_400;
@@ -105,17 +106,6 @@ impl Drop for ReferenceServer {
             let _ = tx.send(());
         }
     }
-}
-
-/// A random alphanumeric string.
-pub fn random_id(len: usize) -> String {
-    use rand::Rng as _;
-    use rand::distr::Alphanumeric;
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -585,13 +575,13 @@ fn json_response(b: &Backend, status: StatusCode, body: Value) -> Response {
 
 /// Now as `2026-11-29T14:35:53.510Z`, the way Medusa's dates serialise.
 pub fn now_rfc3339() -> String {
-    format_utc(cookie::time::OffsetDateTime::now_utc())
+    format_utc(time::OffsetDateTime::now_utc())
 }
 
 /// An RFC 3339 UTC timestamp with milliseconds, as JavaScript's
 /// `Date.toISOString()` writes it.
-fn format_utc(t: cookie::time::OffsetDateTime) -> String {
-    let t = t.to_offset(cookie::time::UtcOffset::UTC);
+fn format_utc(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         t.year(),
@@ -607,8 +597,8 @@ fn format_utc(t: cookie::time::OffsetDateTime) -> String {
 /// An HTTP date (`Sun, 29 Nov 2026 14:35:53 GMT`) `secs` from now, for `Expires`.
 fn http_date_in(secs: i64) -> String {
     let t = std::time::SystemTime::now() + std::time::Duration::from_secs(secs.max(0) as u64);
-    let c = cookie::time::OffsetDateTime::from(t);
-    c.format(&cookie::time::format_description::well_known::Rfc2822)
+    let c = time::OffsetDateTime::from(t);
+    c.format(&time::format_description::well_known::Rfc2822)
         .map(|s| s.replace("+0000", "GMT"))
         .unwrap_or_default()
 }
@@ -654,7 +644,7 @@ mod tests {
     fn utc_formatting() {
         let at = |ms: i128| {
             format_utc(
-                cookie::time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap(),
+                time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap(),
             )
         };
         assert_eq!(at(0), "1970-01-01T00:00:00.000Z");

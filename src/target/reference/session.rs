@@ -9,6 +9,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{Backend, COOKIE_TTL_SECS, Fault, http_date_in, random_id};
+use crate::core::contract::V1;
+use crate::core::cookies::request_cookie;
 
 /// What JavaScript's `encodeURIComponent` leaves as it is (cookie values).
 pub const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -63,14 +65,11 @@ fn unsign(b: &Backend, value: &str) -> Option<String> {
 
 /// The request's session: the stored one its cookie names, or a new one.
 pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
-    let from_cookie = headers
+    let cookie_headers = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "connect.sid")
-        .and_then(|(_, value)| unsign(b, value));
+        .filter_map(|v| v.to_str().ok());
+    let from_cookie = request_cookie(cookie_headers, V1.session_cookie).and_then(|v| unsign(b, v));
     if let Some(sid) = from_cookie {
         let store = b.sessions.lock().expect("session store lock");
         if let Some(user_id) = store.get(&sid) {
@@ -125,7 +124,8 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
         "; HttpOnly"
     };
     let cookie = format!(
-        "connect.sid={value}; Path=/; Expires={}{http_only}",
+        "{}={value}; Path=/; Expires={}{http_only}",
+        V1.session_cookie,
         http_date_in(COOKIE_TTL_SECS)
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {

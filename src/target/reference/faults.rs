@@ -73,6 +73,11 @@ faults! {
     WhoamiOtherUser = "whoami-other-user": "whoami answers another user than the one logged in",
 }
 
+/// A fault name that is not in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault '{0}' (see `medusa-conformance --list-faults`)")]
+pub struct UnknownFault(pub String);
+
 /// A set of faults to commit (empty: the contract, faithfully).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FaultSet(BTreeSet<Fault>);
@@ -94,16 +99,14 @@ impl FaultSet {
     }
 
     /// Parses a comma-separated list of fault names.
-    pub fn parse(list: &str) -> Result<FaultSet, String> {
+    pub fn parse(list: &str) -> Result<FaultSet, UnknownFault> {
         let mut set = BTreeSet::new();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let fault = Fault::ALL
                 .iter()
                 .copied()
                 .find(|f| f.name() == name)
-                .ok_or_else(|| {
-                    format!("unknown fault '{name}' (see `medusa-conformance --list-faults`)")
-                })?;
+                .ok_or_else(|| UnknownFault(name.to_owned()))?;
             set.insert(fault);
         }
         Ok(FaultSet(set))

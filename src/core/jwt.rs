@@ -20,7 +20,7 @@ fn mac(secret: &[u8], signing_input: &str) -> HmacSha256 {
 
 /// Now in seconds since the epoch, as JWT `iat` and `exp` count.
 pub fn now_secs() -> i64 {
-    cookie::time::OffsetDateTime::now_utc().unix_timestamp()
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Signs `claims` as an HS256 JWT with `secret`.

@@ -38,7 +38,7 @@ pub struct Route {
 /// A backend API dialect: its routes and how it names its auth artefacts.
 #[derive(Debug)]
 pub struct Dialect {
-    /// Short name, as given in `MEDUSA_DIALECT`.
+    /// Short name (`v1`).
     pub name: &'static str,
     /// Route of each call.
     pub routes: fn(Call) -> Route,
@@ -55,7 +55,7 @@ impl Dialect {
     }
 }
 
-/// Medusa 1.x (`/admin/auth*`), as CONTRACT.md describes it.
+/// Medusa 1.x (`/admin/auth*`), as Medusa 1.20.11 behaves.
 pub static V1: Dialect = Dialect {
     name: "v1",
     routes: |call| match call {
@@ -123,10 +123,10 @@ impl SchemaName {
 
     fn source(self) -> &'static str {
         match self {
-            SchemaName::AdminAuthRes => include_str!("../schemas/AdminAuthRes.json"),
-            SchemaName::AdminBearerAuthRes => include_str!("../schemas/AdminBearerAuthRes.json"),
-            SchemaName::User => include_str!("../schemas/User.json"),
-            SchemaName::Error => include_str!("../schemas/Error.json"),
+            SchemaName::AdminAuthRes => include_str!("../../schemas/AdminAuthRes.json"),
+            SchemaName::AdminBearerAuthRes => include_str!("../../schemas/AdminBearerAuthRes.json"),
+            SchemaName::User => include_str!("../../schemas/User.json"),
+            SchemaName::Error => include_str!("../../schemas/Error.json"),
         }
     }
 }

@@ -14,9 +14,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::client::Exchange;
-use crate::contract::{SchemaError, SchemaName, Schemas};
-use crate::redact::{MASK, Redactor};
+use crate::core::contract::{SchemaError, SchemaName, Schemas};
+use crate::core::exchange::Exchange;
+use crate::core::redact::{MASK, Redactor};
 
 /// How much of a body a report shows.
 const EXCERPT_CHARS: usize = 600;
@@ -248,8 +248,8 @@ pub fn same_json(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::Call;
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use crate::core::contract::Call;
+    use http::{HeaderMap, HeaderValue};
 
     fn exchange(status: u16, ct: &str, body: &str) -> Exchange {
         let mut headers = HeaderMap::new();
