@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(setup.exit_code(), exit::SETUP);
         assert_eq!(unreachable.exit_code(), exit::UNREACHABLE);
         assert_eq!(config.exit_code(), exit::CONFIG);
-        assert_eq!(RunError::Interrupted("SIGINT").exit_code(), exit::INTERRUPTED);
+        assert_eq!(
+            RunError::Interrupted("SIGINT").exit_code(),
+            exit::INTERRUPTED
+        );
     }
 
     #[test]

@@ -138,9 +138,19 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_configuration_errors() {
-        assert!(args(&["--junit"]).unwrap_err().problem.contains("needs a file path"));
+        assert!(
+            args(&["--junit"])
+                .unwrap_err()
+                .problem
+                .contains("needs a file path")
+        );
         assert!(args(&["--junit="]).is_err());
-        assert!(args(&["--frobnicate"]).unwrap_err().problem.contains("unknown argument"));
+        assert!(
+            args(&["--frobnicate"])
+                .unwrap_err()
+                .problem
+                .contains("unknown argument")
+        );
         assert_eq!(args(&["--help"]).unwrap(), Command::Help);
     }
 }

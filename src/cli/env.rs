@@ -137,7 +137,12 @@ type Get<'a> = dyn Fn(&str) -> Option<String> + 'a;
 fn target(get: &Get<'_>) -> Result<TargetConfig, ConfigError> {
     let base_url = get("MEDUSA_BASE_URL");
     let kind = get("MEDUSA_TARGET").unwrap_or_else(|| {
-        if base_url.is_some() { "url" } else { "reference" }.into()
+        if base_url.is_some() {
+            "url"
+        } else {
+            "reference"
+        }
+        .into()
     });
     match kind.as_str() {
         "url" => url_target(get, base_url),
@@ -192,14 +197,13 @@ fn url_target(get: &Get<'_>, base_url: Option<String>) -> Result<TargetConfig, C
 }
 
 fn reference_target(get: &Get<'_>) -> Result<TargetConfig, ConfigError> {
-    let faults = FaultSet::parse(&get("MEDUSA_REFERENCE_FAULTS").unwrap_or_default()).map_err(
-        |e| {
+    let faults =
+        FaultSet::parse(&get("MEDUSA_REFERENCE_FAULTS").unwrap_or_default()).map_err(|e| {
             err(
                 format!("MEDUSA_REFERENCE_FAULTS: {e}"),
                 "use names from `medusa-conformance --list-faults`",
             )
-        },
-    )?;
+        })?;
     Ok(TargetConfig::Reference {
         faults,
         admin_password: get("MEDUSA_REFERENCE_ADMIN_PASSWORD").map(Secret::new),
@@ -346,7 +350,10 @@ mod tests {
 
     #[test]
     fn default_is_the_reference_backend() {
-        assert!(matches!(cfg(&[]).unwrap().target, TargetConfig::Reference { .. }));
+        assert!(matches!(
+            cfg(&[]).unwrap().target,
+            TargetConfig::Reference { .. }
+        ));
     }
 
     #[test]

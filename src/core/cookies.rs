@@ -13,7 +13,10 @@ pub fn set_cookies_named(set_cookies: &[String], name: &str) -> Vec<cookie::Cook
 
 /// The raw (still encoded) value of the first cookie called `name` in the
 /// values of a request's `Cookie` headers.
-pub fn request_cookie<'a>(cookie_headers: impl IntoIterator<Item = &'a str>, name: &str) -> Option<&'a str> {
+pub fn request_cookie<'a>(
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+    name: &str,
+) -> Option<&'a str> {
     cookie_headers
         .into_iter()
         .flat_map(|v| v.split(';'))

@@ -98,7 +98,10 @@ impl Client {
     /// Builds the run's client. Redirects are not followed: a backend that
     /// redirects an auth call is reported, and credentials never go to
     /// another host.
-    pub fn new(settings: &ClientSettings, dialect: &'static Dialect) -> Result<Client, ClientError> {
+    pub fn new(
+        settings: &ClientSettings,
+        dialect: &'static Dialect,
+    ) -> Result<Client, ClientError> {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
@@ -160,7 +163,11 @@ impl Client {
         let received = loop {
             match read(self.request(&p)).await {
                 Ok(r) => break r,
-                Err(e) if idempotent && retry_errors.len() < self.max_retries as usize && transient(&e) => {
+                Err(e)
+                    if idempotent
+                        && retry_errors.len() < self.max_retries as usize
+                        && transient(&e) =>
+                {
                     retry_errors.push(describe(&e));
                     // 100 ms, 200 ms, 400 ms, ...: short, the run has a gate to pass.
                     let n = retry_errors.len() as u32;
@@ -205,7 +212,8 @@ impl Client {
         }
         let mut map = HeaderMap::new();
         for (k, v) in &headers {
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| fail(&route, e.to_string()))?;
+            let name =
+                HeaderName::from_bytes(k.as_bytes()).map_err(|e| fail(&route, e.to_string()))?;
             let value = HeaderValue::from_str(v)
                 .map_err(|_| fail(&route, format!("header {k} is not valid")))?;
             map.append(name, value);
@@ -229,7 +237,9 @@ impl Client {
                 format!("{}={}", self.dialect.session_cookie, v.expose()),
             )],
             Auth::Bearer(t) => vec![("authorization".into(), format!("Bearer {}", t.expose()))],
-            Auth::ApiToken(t) => vec![(self.dialect.api_token_header.into(), t.expose().to_owned())],
+            Auth::ApiToken(t) => {
+                vec![(self.dialect.api_token_header.into(), t.expose().to_owned())]
+            }
         }
     }
 

@@ -123,7 +123,10 @@ mod tests {
             t.contains("retry: GET /admin/auth sent again (retry 1) after: connection closed\n"),
             "{t}"
         );
-        assert!(t.contains("retried: GET /admin/auth was sent 1 more time(s)"), "{t}");
+        assert!(
+            t.contains("retried: GET /admin/auth was sent 1 more time(s)"),
+            "{t}"
+        );
         assert!(t.contains("error: no scenario ran"), "{t}");
     }
 }

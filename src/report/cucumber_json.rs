@@ -110,7 +110,6 @@ fn json_element(l: &LeftOutScenario, ty: &str, keyword: &str, steps: &[StepRecor
     })
 }
 
-
 fn kebab(s: &str) -> String {
     let mut out = String::new();
     for word in s

@@ -42,10 +42,7 @@ fn junit_name(l: &LeftOutScenario) -> String {
             .map(|r| format!("Rule: {r}: "))
             .unwrap_or_default(),
         l.name,
-        l.path
-            .as_ref()
-            .map(|p| format!("{p}:"))
-            .unwrap_or_default(),
+        l.path.as_ref().map(|p| format!("{p}:")).unwrap_or_default(),
         l.line,
         l.col,
     )

@@ -129,7 +129,6 @@ impl ReportFile {
     }
 }
 
-
 /// The report files a run writes: opened before the scenarios run, filled
 /// by cucumber's writers (into [`Buffer`]s), written when the run is over.
 #[derive(Debug, Default)]
@@ -203,7 +202,13 @@ impl Reports {
                 path: file.path().to_owned(),
                 source,
             });
-            done.record("Cucumber JSON", "Cucumber JSON report", file, json, redactor);
+            done.record(
+                "Cucumber JSON",
+                "Cucumber JSON report",
+                file,
+                json,
+                redactor,
+            );
         }
         done
     }
@@ -221,12 +226,11 @@ impl Finished {
     ) {
         let path = file.path().to_owned();
         let written = text.and_then(|t| {
-            file.write(&t, redactor)
-                .map_err(|source| ReportError::Io {
-                    what,
-                    path: path.clone(),
-                    source,
-                })
+            file.write(&t, redactor).map_err(|source| ReportError::Io {
+                what,
+                path: path.clone(),
+                source,
+            })
         });
         match written {
             Ok(()) => self.written.push((label, path.display().to_string())),
@@ -357,4 +361,3 @@ mod tests {
         assert!(!json.contains("s3cr"), "{json}");
     }
 }
-

@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn paths_are_shown_relative_to_the_base() {
-        assert_eq!(trim_path("/p/features/a.feature", "/p"), "features/a.feature");
+        assert_eq!(
+            trim_path("/p/features/a.feature", "/p"),
+            "features/a.feature"
+        );
         assert_eq!(trim_path("features/a.feature", ""), "features/a.feature");
         assert_eq!(trim_path("/q/a.feature", "/p"), "q/a.feature");
     }

@@ -22,12 +22,7 @@ pub(super) async fn connect_engine(host: &str) -> Result<Docker, String> {
     let fix = "  fix: start Docker, or set DOCKER_HOST to a running engine (unix:///path/docker.sock or tcp://host:port);\n       with this repository's engine: scripts/docker-engine.sh start && eval \"$(scripts/docker-engine.sh env)\"";
     let docker = testcontainers::core::client::docker_client_instance()
         .await
-        .map_err(|e| {
-            format!(
-                "no Docker engine can be reached ({}): {e}\n{fix}",
-                host
-            )
-        })?;
+        .map_err(|e| format!("no Docker engine can be reached ({}): {e}\n{fix}", host))?;
     match timeout(ENGINE_CALL_TIMEOUT, docker.ping()).await {
         Ok(Ok(_)) => Ok(docker),
         Ok(Err(e)) => Err(format!(

@@ -67,7 +67,11 @@ impl Plan<'_> {
     /// Creates the network and both containers in `res` (so that they are
     /// removed whatever happens) and returns Medusa's base URL. Errors are
     /// complete messages, not yet masked.
-    pub(super) async fn run(&self, res: &mut Resources, out: &mut Progress<'_>) -> Result<Url, String> {
+    pub(super) async fn run(
+        &self,
+        res: &mut Resources,
+        out: &mut Progress<'_>,
+    ) -> Result<Url, String> {
         let network = self.create_network(res).await?;
         let pg_name = self.start_postgres(res, out, &network).await?;
         let medusa_name = self.start_medusa(res, out, &network, &pg_name).await?;

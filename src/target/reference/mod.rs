@@ -337,79 +337,83 @@ fn login(
     };
     let messages = validate(&parsed);
     if !messages.is_empty() {
-        if b.on(Fault::ValidationAs500) {
-            return json_response(
-                b,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"type": "unknown_error", "code": "unknown_error", "message": "An unknown error occurred."}),
-            );
-        }
-        if b.on(Fault::ErrorAsHtml) {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                "text/html; charset=utf-8",
-                html_error(&messages.join(", ")),
-            );
-        }
-        if b.on(Fault::ErrorWithoutType) {
-            return json_response(
-                b,
-                StatusCode::BAD_REQUEST,
-                json!({"message": messages.join(", ")}),
-            );
-        }
-        return json_response(
-            b,
-            StatusCode::BAD_REQUEST,
-            json!({"type": "invalid_data", "message": messages.join(", ")}),
-        );
+        return invalid_data(b, &messages.join(", "));
     }
     let email = parsed["email"].as_str().unwrap_or_default();
     let password = parsed["password"].as_str().unwrap_or_default();
     let Some(user) = b.check_credentials(email, password).cloned() else {
-        let known = b.users.iter().any(|u| u.email == email.to_lowercase());
-        if b.on(Fault::UserEnumeration) && !known {
-            return json_response(
-                b,
-                StatusCode::NOT_FOUND,
-                json!({"type": "not_found", "message": format!("User with email {email} was not found")}),
-            );
-        }
-        let status = if b.on(Fault::Forbidden403) {
-            StatusCode::FORBIDDEN
-        } else {
-            StatusCode::UNAUTHORIZED
-        };
-        return plain(status, "text/plain; charset=utf-8", "Unauthorized".into());
+        return refused_login(b, email);
     };
-    if token {
-        let now = jwt::now_secs();
-        let secret = if b.on(Fault::TokenFromOtherSecret) {
-            "another-secret"
-        } else {
-            b.jwt_secret.expose()
-        };
-        let jwt = jwt::sign_hs256(
-            &json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}),
-            secret.as_bytes(),
-        );
-        let body = faults::token_body(b, jwt);
-        let status = if b.on(Fault::Created201) {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
-        return json_response(b, status, body);
-    }
-    if !b.on(Fault::LoginWithoutSession) {
-        session.user_id = Some(user.id.clone());
-    }
     let status = if b.on(Fault::Created201) {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
+    if token {
+        return json_response(b, status, faults::token_body(b, access_token(b, &user)));
+    }
+    if !b.on(Fault::LoginWithoutSession) {
+        session.user_id = Some(user.id.clone());
+    }
     json_response(b, status, faults::auth_body(b, &user, false))
+}
+
+/// The answer to a login body that fails validation (`message`).
+fn invalid_data(b: &Backend, message: &str) -> Response {
+    if b.on(Fault::ValidationAs500) {
+        return json_response(
+            b,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"type": "unknown_error", "code": "unknown_error", "message": "An unknown error occurred."}),
+        );
+    }
+    if b.on(Fault::ErrorAsHtml) {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "text/html; charset=utf-8",
+            html_error(message),
+        );
+    }
+    if b.on(Fault::ErrorWithoutType) {
+        return json_response(b, StatusCode::BAD_REQUEST, json!({"message": message}));
+    }
+    json_response(
+        b,
+        StatusCode::BAD_REQUEST,
+        json!({"type": "invalid_data", "message": message}),
+    )
+}
+
+/// The answer to wrong credentials for `email`.
+fn refused_login(b: &Backend, email: &str) -> Response {
+    let known = b.users.iter().any(|u| u.email == email.to_lowercase());
+    if b.on(Fault::UserEnumeration) && !known {
+        return json_response(
+            b,
+            StatusCode::NOT_FOUND,
+            json!({"type": "not_found", "message": format!("User with email {email} was not found")}),
+        );
+    }
+    let status = if b.on(Fault::Forbidden403) {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    plain(status, "text/plain; charset=utf-8", "Unauthorized".into())
+}
+
+/// A signed access token for `user`, as Medusa's `jwt.sign` makes it.
+fn access_token(b: &Backend, user: &User) -> String {
+    let now = jwt::now_secs();
+    let secret = if b.on(Fault::TokenFromOtherSecret) {
+        "another-secret"
+    } else {
+        b.jwt_secret.expose()
+    };
+    jwt::sign_hs256(
+        &json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}),
+        secret.as_bytes(),
+    )
 }
 
 fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Response {
@@ -643,9 +647,7 @@ mod tests {
     #[test]
     fn utc_formatting() {
         let at = |ms: i128| {
-            format_utc(
-                time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap(),
-            )
+            format_utc(time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap())
         };
         assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(at(1_795_962_953_510), "2026-11-29T14:35:53.510Z");
