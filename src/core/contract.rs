@@ -142,6 +142,11 @@ pub struct SchemaError {
     pub message: String,
 }
 
+/// An embedded schema that does not parse or compile (a bug in `schemas/`).
+#[derive(Debug, thiserror::Error)]
+#[error("broken schema: {0}")]
+pub struct BrokenSchema(pub String);
+
 /// Compiled validators for every [`SchemaName`].
 pub struct Schemas {
     validators: HashMap<SchemaName, Validator>,
@@ -164,14 +169,15 @@ impl Schemas {
 
     /// Compiles every schema, resolving `$ref`s between them locally: no
     /// network, no file system.
-    pub fn compile() -> Result<Schemas, String> {
+    pub fn compile() -> Result<Schemas, BrokenSchema> {
+        let broken = |e: String| BrokenSchema(e);
         let mut docs = Vec::new();
         for name in SchemaName::ALL {
             let doc: Value = serde_json::from_str(name.source())
-                .map_err(|e| format!("schemas/{}.json: {e}", name.as_str()))?;
+                .map_err(|e| broken(format!("schemas/{}.json: {e}", name.as_str())))?;
             let id = doc["$id"]
                 .as_str()
-                .ok_or_else(|| format!("schemas/{}.json has no $id", name.as_str()))?
+                .ok_or_else(|| broken(format!("schemas/{}.json has no $id", name.as_str())))?
                 .to_owned();
             docs.push((name, id, doc));
         }
@@ -179,9 +185,9 @@ impl Schemas {
         for (_, id, doc) in &docs {
             registry = registry
                 .add(id.as_str(), doc.clone())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| broken(e.to_string()))?;
         }
-        let registry = registry.prepare().map_err(|e| e.to_string())?;
+        let registry = registry.prepare().map_err(|e| broken(e.to_string()))?;
         let mut validators = HashMap::new();
         for (name, _, doc) in &docs {
             let validator = jsonschema::options()
@@ -190,7 +196,7 @@ impl Schemas {
                 .offline()
                 .with_registry(&registry)
                 .build(doc)
-                .map_err(|e| format!("schemas/{}.json: {e}", name.as_str()))?;
+                .map_err(|e| broken(format!("schemas/{}.json: {e}", name.as_str())))?;
             validators.insert(*name, validator);
         }
         Ok(Schemas { validators })
