@@ -564,7 +564,11 @@ fn a_feature_file_that_does_not_parse_is_red() {
     expect(
         &run,
         EXIT_CONTRACT,
-        &["1 parsing error", "feature file(s) or hook(s) failed"],
+        &[
+            "error: Failed to parse feature: ",
+            "broken.feature",
+            "error: 1 feature file(s) did not parse",
+        ],
         Duration::from_secs(30),
     );
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
 
-use crate::core::record::{LeftOutScenario, NO_API_TOKEN, StepRecord};
+use crate::core::record::{LeftOutScenario, NO_API_TOKEN, StepRecord, relative_path};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
 #[derive(Debug, Clone, Default)]
@@ -87,7 +87,7 @@ impl Selection {
                 .path
                 .as_deref()
                 .and_then(Path::to_str)
-                .map(|p| trim_path(p, &self.path_base).to_owned()),
+                .map(|p| relative_path(p, &self.path_base).to_owned()),
             feature_tags: feature.tags.clone(),
             rule: rule.map(|r| r.name.clone()),
             background: feature
@@ -114,29 +114,4 @@ fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
             text: st.value.clone(),
         })
         .collect()
-}
-
-/// `path` relative to `base`, as cucumber's writers print it.
-fn trim_path<'a>(path: &'a str, base: &str) -> &'a str {
-    let trimmed = if base.is_empty() {
-        path
-    } else {
-        path.strip_prefix(base).unwrap_or(path)
-    };
-    trimmed.trim_start_matches(['/', '\\'])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_shown_relative_to_the_base() {
-        assert_eq!(
-            trim_path("/p/features/a.feature", "/p"),
-            "features/a.feature"
-        );
-        assert_eq!(trim_path("features/a.feature", ""), "features/a.feature");
-        assert_eq!(trim_path("/q/a.feature", "/p"), "q/a.feature");
-    }
 }

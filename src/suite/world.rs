@@ -12,7 +12,7 @@ use crate::core::check::{self, Failure};
 use crate::core::contract::Call;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
-use crate::core::record::RetriedRequest;
+use crate::core::record::{RetriedRequest, ScenarioKey};
 use crate::core::redact::Secret;
 use crate::suite::context::SuiteContext;
 
@@ -35,6 +35,7 @@ pub type StepResult = Result<(), StepFailure>;
 pub struct AuthWorld {
     ctx: Option<Arc<SuiteContext>>,
     scenario: String,
+    key: Option<ScenarioKey>,
     pub(super) last: Option<Exchange>,
     pub(super) kept: HashMap<String, Exchange>,
     pub(super) login_user: Option<Value>,
@@ -63,10 +64,12 @@ impl std::fmt::Debug for AuthWorld {
 }
 
 impl AuthWorld {
-    /// Gives the scenario its run context (called by the `before` hook).
-    pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str) {
+    /// Gives the scenario its run context, its name and where it is
+    /// (called by the `before` hook).
+    pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str, key: ScenarioKey) {
         self.ctx = Some(ctx);
         self.scenario = scenario.to_owned();
+        self.key = Some(key);
     }
 
     pub(super) fn ctx(&self) -> Arc<SuiteContext> {
@@ -111,6 +114,7 @@ impl AuthWorld {
         if !sent.retry_errors.is_empty() {
             ctx.record_retried(RetriedRequest {
                 scenario: self.scenario.clone(),
+                key: self.key.clone(),
                 request: sent.exchange.request_line(),
                 retries: sent.exchange.retries,
                 errors: sent.retry_errors,
