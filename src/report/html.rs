@@ -185,15 +185,13 @@ fn feature(out: &mut String, h: &Html<'_>, f: &FeatureRun) {
         "<section class=\"feature\">\n<h2>{}: {} <span class=\"where\">{}</span></h2>\n\
          <p class=\"counts\"><span class=\"count-passed\">{} passed</span>\
          <span class=\"count-failed\">{} failed</span>\
-         <span class=\"count-left-out\">{} left out</span>\
-         <span class=\"time\">{}</span></p>\n",
+         <span class=\"count-left-out\">{} left out</span></p>\n",
         h.text(&f.keyword),
         h.text(&f.name),
         h.text(&f.path),
         c.passed,
         c.failed + c.skipped,
         c.left_out,
-        h.text(&fmt_duration(f.duration())),
     );
     for s in &f.scenarios {
         scenario(out, h, s);

@@ -61,10 +61,14 @@ fn step_line(s: &StepRun) -> String {
     format!("{mark} {}{} (line {}, {time})", s.keyword, s.text, s.line)
 }
 
-/// `2026-11-29T15:47:21.058Z`.
+/// `2026-11-29T15:47:21.058Z` (UTC, milliseconds).
 fn rfc3339(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t)
-        .format(&time::format_description::well_known::Rfc3339)
+    let format = time::format_description::parse(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z",
+    );
+    format
+        .ok()
+        .and_then(|f| time::OffsetDateTime::from(t).format(&f).ok())
         .unwrap_or_default()
 }
 
@@ -437,6 +441,12 @@ pub(crate) mod tests {
             assert!(!text.contains("s3cr"), "{text}");
             assert!(text.contains("[REDACTED]"), "{text}");
         }
+    }
+
+    #[test]
+    fn times_are_utc_to_the_millisecond() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_764_430_041_058_999_999);
+        assert_eq!(rfc3339(t), "2025-11-29T15:27:21.058Z");
     }
 
     #[test]
