@@ -63,7 +63,7 @@ fn step_line(s: &StepRun) -> String {
 
 /// `2026-11-29T15:47:21.058Z` (UTC, milliseconds).
 fn rfc3339(t: SystemTime) -> String {
-    let format = time::format_description::parse(
+    let format = time::format_description::parse_borrowed::<2>(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z",
     );
     format
