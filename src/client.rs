@@ -40,6 +40,28 @@ pub enum Body {
     Json(serde_json::Value),
     /// Raw bytes sent with `Content-Type: application/json`.
     RawJson(String),
+    /// Text sent with this content type, or with none at all (the shapes
+    /// of a cross-site form post).
+    Raw {
+        /// The `Content-Type` header; `None` sends none.
+        content_type: Option<String>,
+        /// The body.
+        text: String,
+    },
+}
+
+/// What a request carries beyond its call, credentials and body: what a
+/// browser adds on its own (an `Origin`, a preflight's method), and the
+/// scenario's cookie jar.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Another method than the route's (`OPTIONS` for a CORS preflight).
+    pub method: Option<&'static str>,
+    /// More request headers (`origin`, `access-control-request-method`).
+    pub headers: Vec<(String, String)>,
+    /// A browser's cookie jar: the request sends the cookies it holds for
+    /// the URL, and the jar keeps what the response sets.
+    pub jar: Option<crate::browser::Jar>,
 }
 
 /// Settings shared by every request of a run.
@@ -212,15 +234,33 @@ impl Client {
         auth: &Auth,
         body: &Body,
     ) -> Result<Exchange, TransportError> {
+        self.send_with(call, auth, body, &Extra::default()).await
+    }
+
+    /// The URL of `call`'s route.
+    pub fn url_of(&self, call: Call) -> Url {
+        join(&self.base_url, self.dialect.route(call).path)
+            .unwrap_or_else(|_| self.base_url.clone())
+    }
+
+    /// Sends `call` as [`Client::send`] does, with what `extra` adds.
+    pub async fn send_with(
+        &self,
+        call: Call,
+        auth: &Auth,
+        body: &Body,
+        extra: &Extra,
+    ) -> Result<Exchange, TransportError> {
         let route = self.dialect.route(call);
+        let route_method = extra.method.unwrap_or(route.method);
         let path = route.path.to_owned();
         let fail = |reason: String| TransportError {
-            method: route.method.to_owned(),
+            method: route_method.to_owned(),
             path: path.clone(),
             reason,
         };
         let url = join(&self.base_url, route.path).map_err(&fail)?;
-        let method = reqwest::Method::from_bytes(route.method.as_bytes())
+        let method = reqwest::Method::from_bytes(route_method.as_bytes())
             .map_err(|e| fail(e.to_string()))?;
         let mut headers: Vec<(String, String)> = Vec::new();
         match auth {
@@ -240,9 +280,22 @@ impl Client {
             Body::None => None,
             Body::Json(v) => Some(v.to_string()),
             Body::RawJson(s) => Some(s.clone()),
+            Body::Raw { text, .. } => Some(text.clone()),
         };
-        if request_body.is_some() {
-            headers.push(("content-type".into(), "application/json".into()));
+        match body {
+            Body::Raw { content_type, .. } => {
+                if let Some(ct) = content_type {
+                    headers.push(("content-type".into(), ct.clone()));
+                }
+            }
+            _ if request_body.is_some() => {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            _ => {}
+        }
+        headers.extend(extra.headers.iter().cloned());
+        if let Some(cookies) = extra.jar.as_ref().and_then(|j| j.cookie_header(&url)) {
+            headers.push(("cookie".into(), cookies));
         }
         let mut map = HeaderMap::new();
         for (k, v) in &headers {
@@ -253,7 +306,7 @@ impl Client {
         }
         // Only requests that may be repeated safely are retried, and only
         // for transport errors: a wrong answer is never asked again.
-        let idempotent = matches!(route.method, "GET" | "HEAD" | "DELETE" | "OPTIONS");
+        let idempotent = matches!(route_method, "GET" | "HEAD" | "DELETE" | "OPTIONS");
         let mut retries = 0;
         let (status, resp_headers, body_bytes, truncated) = loop {
             let mut req = self
@@ -269,7 +322,7 @@ impl Client {
                     retries += 1;
                     if let Ok(mut log) = self.retries.lock() {
                         log.push(Retry {
-                            request: format!("{} {}", route.method, path),
+                            request: format!("{route_method} {path}"),
                             attempt: retries,
                             reason: describe(&e),
                         });
@@ -287,9 +340,12 @@ impl Client {
                 }
             }
         };
+        if let Some(jar) = &extra.jar {
+            jar.keep(&url, &resp_headers);
+        }
         Ok(Exchange {
             call,
-            method: route.method.to_owned(),
+            method: route_method.to_owned(),
             path,
             request_headers: headers,
             request_body,

@@ -7,6 +7,7 @@
 //! renders failures; [`redact`] keeps secrets out of every output. The
 //! target is a URL, or the embedded [`reference`] backend.
 
+pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod client;
@@ -19,6 +20,7 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod steps;
+pub mod steps_depth;
 
 /// Makes `ring` the process's TLS crypto provider (reqwest is built without
 /// one, so it does not compile a second C crypto library). Idempotent.

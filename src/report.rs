@@ -22,6 +22,10 @@ use crate::runner::RetriedRequest;
 
 /// Why @api-token scenarios are left out.
 pub const NO_API_TOKEN: &str = "MEDUSA_API_TOKEN is not set";
+/// Why `@jwt-secret` scenarios are left out.
+pub const NO_JWT_SECRET: &str = "MEDUSA_JWT_SECRET is not set";
+/// Why `@admin-origin` scenarios are left out.
+pub const NO_ADMIN_ORIGIN: &str = "MEDUSA_ADMIN_ORIGIN is not set";
 
 /// A scenario the run left out on purpose, and why.
 #[derive(Debug, Clone)]

@@ -41,6 +41,10 @@ pub struct RunContext {
     pub admin_password: Secret,
     /// The admin's API token, if configured.
     pub api_token: Option<Secret>,
+    /// The backend's JWT signing secret, if known (forged-token scenarios).
+    pub jwt_secret: Option<Secret>,
+    /// An origin the backend's admin CORS allows, if known.
+    pub admin_origin: Option<String>,
     /// Masks secrets in everything the run writes.
     pub redactor: Redactor,
     failures: Mutex<Vec<FailedCheck>>,
@@ -109,8 +113,8 @@ pub struct Outcome {
     pub failed: usize,
     /// Scenarios with skipped or undefined steps (a failure for a gate).
     pub skipped: usize,
-    /// Scenarios left out on purpose (no API token), not run: one
-    /// `file:line: name` each.
+    /// Scenarios left out on purpose (no API token, JWT secret or admin
+    /// origin), not run: one `file:line: name (why)` each.
     pub left_out_scenarios: Vec<String>,
     /// Report files that could not be written (the gate is red then).
     pub report_errors: Vec<String>,
@@ -212,6 +216,8 @@ struct Backend {
     admin_email: String,
     admin_password: Secret,
     api_token: Option<Secret>,
+    jwt_secret: Option<Secret>,
+    admin_origin: Option<String>,
     owned: Owned,
 }
 
@@ -239,11 +245,15 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
             admin_email,
             admin_password,
             api_token,
+            jwt_secret,
+            admin_origin,
         } => Backend {
             base_url: base_url.clone(),
             admin_email: admin_email.clone(),
             admin_password: admin_password.clone(),
             api_token: api_token.clone(),
+            jwt_secret: jwt_secret.clone(),
+            admin_origin: admin_origin.clone(),
             owned: Owned::Nothing,
         },
         Target::Reference {
@@ -269,6 +279,10 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
                 admin_email: rc.admin_email,
                 admin_password: rc.admin_password,
                 api_token: Some(rc.api_token),
+                // The suite knows its own backend's secret and origin, so
+                // the @jwt-secret and @admin-origin scenarios run here too.
+                jwt_secret: Some(rc.jwt_secret),
+                admin_origin: rc.admin_cors.first().cloned(),
                 owned: Owned::Reference(server),
             }
         }
@@ -282,6 +296,8 @@ async fn start_backend(config: &Config, out: &mut dyn Write) -> Result<Backend, 
                 admin_email: c.admin_email().to_owned(),
                 admin_password: c.admin_password().clone(),
                 api_token: Some(c.api_token().clone()),
+                jwt_secret: None,
+                admin_origin: None,
                 owned: Owned::Containers(Box::new(c)),
             }
         }
@@ -395,10 +411,12 @@ async fn run_scenarios<W: Write + Send + 'static>(
         admin_email,
         admin_password,
         api_token,
+        jwt_secret,
+        admin_origin,
         ..
     } = backend;
     redactor.add(admin_password.expose());
-    if let Some(t) = &api_token {
+    for t in api_token.iter().chain(&jwt_secret) {
         redactor.add(t.expose());
     }
     let ca_cert_pem = match &config.ca_cert {
@@ -426,6 +444,8 @@ async fn run_scenarios<W: Write + Send + 'static>(
         admin_email,
         admin_password,
         api_token,
+        jwt_secret,
+        admin_origin,
         redactor: redactor.clone(),
         failures: Mutex::new(Vec::new()),
         retried: Mutex::new(Vec::new()),
@@ -439,7 +459,24 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let reports = open_reports(config, &ctx)?;
 
     let left_out_list = LeftOut::default();
-    let have_token = ctx.api_token.is_some();
+    // Scenarios needing what the run was not given: tag, and why not.
+    let missing: Vec<(&'static str, &'static str)> = [
+        (ctx.api_token.is_none(), "api-token", report::NO_API_TOKEN),
+        (
+            ctx.jwt_secret.is_none(),
+            "jwt-secret",
+            report::NO_JWT_SECRET,
+        ),
+        (
+            ctx.admin_origin.is_none(),
+            "admin-origin",
+            report::NO_ADMIN_ORIGIN,
+        ),
+    ]
+    .into_iter()
+    .filter(|(absent, _, _)| *absent)
+    .map(|(_, tag, why)| (tag, why))
+    .collect();
     let tags = config.tags.clone();
     let filter = {
         let left_out_list = left_out_list.clone();
@@ -457,8 +494,13 @@ async fn run_scenarios<W: Write + Send + 'static>(
             {
                 return false;
             }
-            if !have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
-                left_out_list.note(feat, rule, sc, report::NO_API_TOKEN);
+            let why: Vec<&str> = missing
+                .iter()
+                .filter(|(tag, _)| all_tags.iter().any(|t| t.as_str() == *tag))
+                .map(|(_, why)| *why)
+                .collect();
+            if !why.is_empty() {
+                left_out_list.note(feat, rule, sc, &why.join(", "));
                 return false;
             }
             true
@@ -499,7 +541,10 @@ async fn run_scenarios<W: Write + Send + 'static>(
         passed: stats.passed,
         failed: stats.failed,
         skipped: stats.skipped,
-        left_out_scenarios: left_out_list.iter().map(|l| l.describe()).collect(),
+        left_out_scenarios: left_out_list
+            .iter()
+            .map(|l| format!("{} ({})", l.describe(), l.reason))
+            .collect(),
         report_errors,
         errors: writer.parsing_errors() + writer.hook_errors(),
         failed_checks,
@@ -513,7 +558,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
 /// configured secrets take inside them.
 fn open_reports(config: &Config, ctx: &RunContext) -> Result<Reports, RunError> {
     report::learn_report_forms(&ctx.redactor, ctx.admin_password.expose());
-    if let Some(t) = &ctx.api_token {
+    for t in ctx.api_token.iter().chain(&ctx.jwt_secret) {
         report::learn_report_forms(&ctx.redactor, t.expose());
     }
     Reports::open(config.junit.as_deref(), config.cucumber_json.as_deref()).map_err(RunError::Setup)

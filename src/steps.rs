@@ -9,7 +9,7 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::check::{self, Failure};
-use crate::client::{Auth, Body, Exchange};
+use crate::client::{Auth, Body, Exchange, Extra};
 use crate::contract::{Call, SchemaName};
 use crate::jwt;
 use crate::redact::Secret;
@@ -33,12 +33,14 @@ type StepResult = Result<(), StepFailure>;
 pub struct AuthWorld {
     ctx: Option<Arc<RunContext>>,
     scenario: String,
-    last: Option<Exchange>,
+    pub(crate) last: Option<Exchange>,
     kept: HashMap<String, Exchange>,
-    login_user: Option<Value>,
-    session_cookie: Option<Secret>,
+    pub(crate) login_user: Option<Value>,
+    pub(crate) session_cookie: Option<Secret>,
     second_cookie: Option<Secret>,
-    access_token: Option<Secret>,
+    pub(crate) access_token: Option<Secret>,
+    /// State of the steps in [`crate::steps_depth`] (browser, origin).
+    pub(crate) depth: crate::steps_depth::DepthState,
 }
 
 // Printed by cucumber at high verbosity: names what the scenario holds,
@@ -56,6 +58,7 @@ impl std::fmt::Debug for AuthWorld {
             .field("session_cookie", &self.session_cookie)
             .field("second_cookie", &self.second_cookie)
             .field("access_token", &self.access_token)
+            .field("depth", &self.depth)
             .finish()
     }
 }
@@ -67,20 +70,20 @@ impl AuthWorld {
         self.scenario = scenario.to_owned();
     }
 
-    fn ctx(&self) -> Arc<RunContext> {
+    pub(crate) fn ctx(&self) -> Arc<RunContext> {
         self.ctx
             .clone()
             .expect("the before hook attaches the run context")
     }
 
     /// Records a failure for the run's summary and renders it redacted.
-    fn fail(&self, f: Failure) -> StepFailure {
+    pub(crate) fn fail(&self, f: Failure) -> StepFailure {
         let ctx = self.ctx();
         ctx.record_failure(&self.scenario, &f.check);
         StepFailure(f.render(&ctx.redactor))
     }
 
-    fn last(&self) -> Result<&Exchange, StepFailure> {
+    pub(crate) fn last(&self) -> Result<&Exchange, StepFailure> {
         self.last.as_ref().ok_or_else(|| {
             self.fail(Failure::new(
                 "scenario",
@@ -91,12 +94,30 @@ impl AuthWorld {
 
     /// Sends a request, learns the secrets its response carries, keeps it.
     async fn send(&mut self, call: Call, auth: Auth, body: Body) -> Result<&Exchange, StepFailure> {
+        self.send_with(call, auth, body, &Extra::default()).await
+    }
+
+    /// Sends a request as [`AuthWorld::send`], with what `extra` adds.
+    /// Every exchange of every scenario passes here: the secret-echo check
+    /// runs on each one.
+    pub(crate) async fn send_with(
+        &mut self,
+        call: Call,
+        auth: Auth,
+        body: Body,
+        extra: &Extra,
+    ) -> Result<&Exchange, StepFailure> {
         let ctx = self.ctx();
-        let ex =
-            ctx.client.send(call, &auth, &body).await.map_err(|e| {
-                self.fail(Failure::new("transport", format!("no HTTP response: {e}")))
-            })?;
+        let ex = ctx
+            .client
+            .send_with(call, &auth, &body, extra)
+            .await
+            .map_err(|e| self.fail(Failure::new("transport", format!("no HTTP response: {e}"))))?;
         learn_secrets(&ctx, &ex);
+        if let Some(f) = crate::steps_depth::echoed_secret(&ctx, &ex) {
+            self.last = Some(ex);
+            return Err(self.fail(f));
+        }
         if ex.retries > 0 {
             ctx.record_retried(
                 &self.scenario,
@@ -117,7 +138,7 @@ impl AuthWorld {
     }
 
     /// The credentials a phrase of the feature files stands for.
-    fn credentials(&self, phrase: &str) -> Result<Auth, StepFailure> {
+    pub(crate) fn credentials(&self, phrase: &str) -> Result<Auth, StepFailure> {
         let ctx = self.ctx();
         let need = |v: &Option<Secret>, what: &str| {
             v.clone().ok_or_else(|| {
@@ -159,12 +180,7 @@ impl AuthWorld {
                 )))
             }
             "a wrong API token" => Auth::ApiToken(Secret::new("wrong-api-token-0000000000")),
-            other => {
-                return Err(self.fail(Failure::new(
-                    "scenario",
-                    format!("unknown credentials '{other}'"),
-                )));
-            }
+            other => return crate::steps_depth::credentials(self, other),
         })
     }
 
@@ -192,7 +208,7 @@ fn learn_secrets(ctx: &RunContext, ex: &Exchange) {
 }
 
 /// Values of the `name` cookies a response sets.
-fn session_cookies(ex: &Exchange, name: &str) -> Vec<String> {
+pub(crate) fn session_cookies(ex: &Exchange, name: &str) -> Vec<String> {
     ex.set_cookies()
         .iter()
         .filter_map(|c| cookie::Cookie::parse(c.as_str()).ok())
@@ -212,7 +228,7 @@ fn tamper(value: &str) -> String {
     chars.into_iter().collect()
 }
 
-fn call_of(verb: &str) -> Call {
+pub(crate) fn call_of(verb: &str) -> Call {
     if verb == "log in" {
         Call::CreateSession
     } else {
@@ -220,7 +236,7 @@ fn call_of(verb: &str) -> Call {
     }
 }
 
-fn credentials_body(email: &str, password: &Secret) -> Body {
+pub(crate) fn credentials_body(email: &str, password: &Secret) -> Body {
     Body::Json(json!({"email": email, "password": password.expose()}))
 }
 
@@ -230,7 +246,7 @@ impl AuthWorld {
     /// Sends `call` with the admin's credentials as a precondition: it must
     /// answer 200 with a body matching `schema`, else the step fails saying
     /// it could not `what`.
-    async fn admin_precondition(
+    pub(crate) async fn admin_precondition(
         &mut self,
         call: Call,
         schema: SchemaName,

@@ -42,6 +42,21 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
         NoSessionCookie => &["session cookie"],
         CookieNotHttpOnly => &["session cookie attributes"],
         WhoamiOtherUser => &["same user"],
+        AcceptAlgNone | AcceptEmptySignature | AcceptChangedPayload | JwtExpiryIgnored
+        | JwtNbfIgnored | JwtDomainIgnored | UnknownUserJwt500 => &[WHOAMI],
+        TokenLivesForYears => &["access token lifetime"],
+        TokenClaimsPasswordHash => &["access token secrets"],
+        CookieLivesForYears | CookiePathNarrow => &["session cookie attributes"],
+        FailedLoginLogsIn => &[
+            "no session after a refused request",
+            "no session after a failed login",
+        ],
+        CorsReflectsAnyOrigin | CorsPrefixMatch | CorsWithoutCredentials => &["cors"],
+        LoginAcceptsForm | LoginAcceptsTextPlain | LoginAcceptsUntypedJson => &[LOGIN, TOKEN],
+        PasswordCaseInsensitive | PasswordTrimmed | PasswordPrefixMatch => &[LOGIN, TOKEN],
+        ApiTokenPrefixMatch | ApiTokenCaseInsensitive => &[WHOAMI],
+        PasswordEchoed | ApiTokenEchoed => &["secret echoed"],
+        SecondLogoutOk => &[LOGOUT],
     }
 }
 

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{Backend, COOKIE_TTL_SECS, Fault, http_date_in, random_id};
+use super::{Backend, COOKIE_TTL_SECS, Fault, YEARS_SECS, http_date_in, random_id};
 
 /// What JavaScript's `encodeURIComponent` leaves as it is (cookie values).
 pub const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -124,9 +124,19 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     } else {
         "; HttpOnly"
     };
+    let ttl = if b.on(Fault::CookieLivesForYears) {
+        YEARS_SECS
+    } else {
+        COOKIE_TTL_SECS
+    };
+    let path = if b.on(Fault::CookiePathNarrow) {
+        "/admin/auth/token"
+    } else {
+        "/"
+    };
     let cookie = format!(
-        "connect.sid={value}; Path=/; Expires={}{http_only}",
-        http_date_in(COOKIE_TTL_SECS)
+        "connect.sid={value}; Path={path}; Expires={}{http_only}",
+        http_date_in(ttl)
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
