@@ -283,11 +283,11 @@ impl Client {
             Body::Raw { text, .. } => Some(text.clone()),
         };
         match body {
-            Body::Raw { content_type, .. } => {
-                if let Some(ct) = content_type {
-                    headers.push(("content-type".into(), ct.clone()));
-                }
-            }
+            Body::Raw {
+                content_type: Some(ct),
+                ..
+            } => headers.push(("content-type".into(), ct.clone())),
+            Body::Raw { .. } => {}
             _ if request_body.is_some() => {
                 headers.push(("content-type".into(), "application/json".into()));
             }
