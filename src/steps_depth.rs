@@ -41,10 +41,23 @@ pub struct DepthState {
 /// any password or API token this request sent, or the admin's API token
 /// anywhere but the user's own `api_token` field (the contract's, not an echo).
 pub(crate) fn echoed_secret(ctx: &RunContext, ex: &Exchange) -> Option<Failure> {
-    let mut secrets: Vec<(String, &str)> = vec![(
-        ctx.admin_password.expose().to_owned(),
-        "the admin's password",
-    )];
+    echo_in(
+        ex,
+        &ctx.admin_password,
+        ctx.api_token.as_ref(),
+        ctx.client.dialect().api_token_header,
+    )
+}
+
+/// [`echoed_secret`], with what it needs of the run spelled out.
+fn echo_in(
+    ex: &Exchange,
+    admin_password: &Secret,
+    api_token: Option<&Secret>,
+    token_header: &str,
+) -> Option<Failure> {
+    let mut secrets: Vec<(String, &str)> =
+        vec![(admin_password.expose().to_owned(), "the admin's password")];
     if let Some(body) = &ex.request_body {
         let sent = serde_json::from_str::<Value>(body)
             .ok()
@@ -58,18 +71,17 @@ pub(crate) fn echoed_secret(ctx: &RunContext, ex: &Exchange) -> Option<Failure> 
             secrets.push((p, "the password it was sent"));
         }
     }
-    let token_header = ctx.client.dialect().api_token_header;
     for (k, v) in &ex.request_headers {
         if k == token_header {
             secrets.push((v.trim().to_owned(), "the API token it was sent"));
         }
     }
-    if let Some(t) = &ctx.api_token {
+    if let Some(t) = api_token {
         secrets.push((t.expose().to_owned(), "the admin's API token"));
     }
     secrets.retain(|(s, _)| s.len() >= MIN_ECHO_LEN);
 
-    let own_token = ctx.api_token.as_ref().map(|t| t.expose());
+    let own_token = api_token.map(Secret::expose);
     let texts = answer_texts(ex, own_token);
     for (secret, what) in &secrets {
         let forms = [
@@ -85,7 +97,7 @@ pub(crate) fn echoed_secret(ctx: &RunContext, ex: &Exchange) -> Option<Failure> 
                 return Some(
                     Failure::new(
                         "secret echoed",
-                        format!("the response carries {what} back, in its {place}"),
+                        format!("the response carries back {what}, in its {place}"),
                     )
                     .with_exchange(ex),
                 );
@@ -816,6 +828,87 @@ mod tests {
         let (_, c) = jwt::decode_unverified(&changed).unwrap();
         assert_eq!(c["exp"], 3700);
         assert!(alg_none("not-a-jwt").is_none());
+    }
+
+    fn answer(
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+        sent: &[(&str, &str)],
+    ) -> Exchange {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                reqwest::header::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Exchange {
+            call: Call::CreateSession,
+            method: "POST".into(),
+            path: "/admin/auth".into(),
+            request_headers: sent
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            request_body: Some(r#"{"email":"a@b.co","password":"Wrong-pw-42"}"#.into()),
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            retries: 0,
+        }
+    }
+
+    #[test]
+    fn echoed_secrets_are_found_and_the_users_own_token_is_not_an_echo() {
+        let pw = Secret::new("hunter2-admin");
+        let tok = Secret::new("tok_0123456789");
+        let header = "x-medusa-access-token";
+        let check = |ex: &Exchange| echo_in(ex, &pw, Some(&tok), header).map(|f| f.summary);
+        let user = r#"{"user":{"id":"usr_1","api_token":"tok_0123456789"}}"#;
+        assert_eq!(check(&answer(200, &[], user, &[])), None);
+        assert_eq!(check(&answer(401, &[], "Unauthorized", &[])), None);
+        let cases = [
+            (
+                answer(
+                    400,
+                    &[],
+                    r#"{"message":"password \"Wrong-pw-42\" is invalid"}"#,
+                    &[],
+                ),
+                "the password it was sent, in its body",
+            ),
+            (
+                answer(400, &[], "<pre>hunter2-admin</pre>", &[]),
+                "the admin's password, in its body",
+            ),
+            (
+                answer(401, &[("x-debug", "hunter2-admin")], "", &[]),
+                "the admin's password, in its x-debug header",
+            ),
+            (
+                answer(401, &[], "no user has tok_0123456789", &[]),
+                "the admin's API token, in its body",
+            ),
+            (
+                answer(401, &[], r#"{"user":{"note":"tok_0123456789"}}"#, &[]),
+                "the admin's API token, in its body",
+            ),
+            (
+                answer(
+                    401,
+                    &[],
+                    "Unauthorized: TOK_0123456789",
+                    &[(header, "TOK_0123456789")],
+                ),
+                "the API token it was sent, in its body",
+            ),
+        ];
+        for (ex, expected) in cases {
+            let found = check(&ex).unwrap_or_default();
+            assert!(found.ends_with(expected), "{found} / {expected}");
+        }
     }
 
     #[test]
