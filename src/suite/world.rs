@@ -229,13 +229,27 @@ fn learn_secrets(ctx: &SuiteContext, ex: &Exchange) {
     }
 }
 
-/// The cookie with one character of its signature changed.
+/// The cookie with one character of its signature changed. The character
+/// is a plain letter or digit, never part of a `%XX` escape: changing an
+/// escape's hex digit can make the value fail to decode at all, and then
+/// a backend that skips the signature check still refuses it (the fault
+/// would go unnoticed by chance).
 fn tamper(value: &str) -> String {
     let mut chars: Vec<char> = value.chars().collect();
     let start = value.rfind('.').map(|i| i + 1).unwrap_or(0);
-    let i = start + (chars.len() - start) / 2;
-    if let Some(c) = chars.get_mut(i) {
-        *c = if *c == 'A' { 'B' } else { 'A' };
+    let plain = |i: usize| {
+        chars[i].is_ascii_alphanumeric()
+            && !(i >= 1 && chars[i - 1] == '%')
+            && !(i >= 2 && chars[i - 2] == '%')
+    };
+    let mid = start + (chars.len() - start) / 2;
+    // The plain character nearest the middle of the signature.
+    let at = (0..chars.len())
+        .flat_map(|d| [mid.checked_sub(d), Some(mid + d)])
+        .flatten()
+        .find(|&i| i >= start && i < chars.len() && plain(i));
+    if let Some(i) = at {
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
     }
     chars.into_iter().collect()
 }
@@ -258,4 +272,28 @@ pub(super) fn no_cookie(ex: &Exchange) -> Failure {
          or with X-Forwarded-Proto: https from a trusted proxy)",
     )
     .with_exchange(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tamper;
+
+    #[test]
+    fn tampering_changes_one_plain_character_of_the_signature() {
+        let cookie = "s%3Asid123.abc%2Bdef";
+        let t = tamper(cookie);
+        assert_ne!(t, cookie);
+        assert!(t.starts_with("s%3Asid123."), "{t}");
+        assert!(t.contains("%2B"), "escapes stay whole: {t}");
+        assert_eq!(
+            t.chars()
+                .zip(cookie.chars())
+                .filter(|(a, b)| a != b)
+                .count(),
+            1
+        );
+        // The middle of this signature is an escape's hex digit.
+        let t = tamper("s%3Asid.ab%2Bcd");
+        assert!(t.contains("%2B") && t != "s%3Asid.ab%2Bcd", "{t}");
+    }
 }
