@@ -9,9 +9,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt as _;
-use medusa_conformance::config::Config;
-use medusa_conformance::reference::Fault;
-use medusa_conformance::runner::{self, Outcome};
+use medusa_conformance::app;
+use medusa_conformance::cli::config_from_lookup;
+use medusa_conformance::core::record::Outcome;
+use medusa_conformance::target::reference::Fault;
 
 /// The check(s) whose report proves the suite saw *this* fault; any one
 /// of them suffices. A status check is named after the call it checks.
@@ -79,7 +80,7 @@ impl Write for Buf {
 }
 
 async fn run_with(faults: &str) -> (Outcome, String) {
-    let config = Config::from_lookup(|k| match k {
+    let config = config_from_lookup(|k| match k {
         "MEDUSA_REFERENCE_FAULTS" => Some(faults.to_owned()),
         // No fault makes the backend slow: a long bound only leaves room
         // for a loaded machine, where a timeout would fail a run for
@@ -89,7 +90,7 @@ async fn run_with(faults: &str) -> (Outcome, String) {
     })
     .expect("fault names from the catalog parse");
     let buf = Buf::default();
-    let outcome = runner::run(&config, buf.clone())
+    let outcome = app::run(&config, buf.clone())
         .await
         .expect("the reference backend starts");
     let text = String::from_utf8_lossy(&buf.0.lock().expect("buffer lock")).into_owned();

@@ -599,11 +599,9 @@ fn read_whole_request(s: &mut TcpStream) -> Option<Vec<u8>> {
 #[test]
 fn transport_errors_are_retried_and_shown_in_every_output() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let cfg = medusa_conformance::reference::ReferenceConfig::random();
+    let cfg = medusa_conformance::target::reference::ReferenceConfig::random();
     let backend = rt
-        .block_on(medusa_conformance::reference::ReferenceServer::start(
-            cfg.clone(),
-        ))
+        .block_on(medusa_conformance::target::reference::ReferenceServer::start(cfg.clone()))
         .unwrap();
     let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
     let gets = Arc::new(AtomicUsize::new(0));

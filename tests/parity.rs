@@ -21,12 +21,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use medusa_conformance::check::unified_diff;
-use medusa_conformance::client::{Auth, Body, Client, ClientSettings, Exchange};
-use medusa_conformance::contract::{Call, V1};
-use medusa_conformance::jwt::{decode_unverified, sign_hs256};
-use medusa_conformance::redact::{Redactor, Secret};
-use medusa_conformance::reference::{ReferenceConfig, ReferenceServer};
+use medusa_conformance::core::check::unified_diff;
+use medusa_conformance::core::contract::{Call, V1};
+use medusa_conformance::core::exchange::{Auth, Body, Exchange};
+use medusa_conformance::core::jwt::{decode_unverified, sign_hs256};
+use medusa_conformance::core::redact::{Redactor, Secret};
+use medusa_conformance::http::{Client, ClientSettings};
+use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 use serde_json::{Map, Value, json};
 use url::Url;
 
@@ -42,7 +43,7 @@ const ENV_VARS: [&str; 5] = [
 /// The session cookie's name (Medusa v1, express-session).
 const COOKIE_NAME: &str = "connect.sid";
 
-use medusa_conformance::reference::URI_COMPONENT;
+use medusa_conformance::target::reference::URI_COMPONENT;
 
 // ---------------------------------------------------------------------------
 // Targets
@@ -203,13 +204,13 @@ impl<'a> Run<'a> {
         let resp = req
             .send()
             .await
-            .map_err(|e| fail(medusa_conformance::client::describe(&e)))?;
+            .map_err(|e| fail(medusa_conformance::http::describe(&e)))?;
         let status = resp.status().as_u16();
         let resp_headers = resp.headers().clone();
         let bytes = resp
             .bytes()
             .await
-            .map_err(|e| fail(medusa_conformance::client::describe(&e)))?;
+            .map_err(|e| fail(medusa_conformance::http::describe(&e)))?;
         let ex = Exchange {
             call: Call::GetSession,
             method: method.to_owned(),
@@ -242,7 +243,7 @@ impl<'a> Run<'a> {
 }
 
 fn raw_client() -> reqwest::Client {
-    medusa_conformance::install_crypto_provider();
+    medusa_conformance::http::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
@@ -1471,7 +1472,9 @@ mod depth {
         std::env::var("MEDUSA_PARITY_ADMIN_ORIGIN")
             .ok()
             .filter(|o| !o.trim().is_empty())
-            .unwrap_or_else(|| medusa_conformance::reference::DEFAULT_ADMIN_ORIGIN.to_owned())
+            .unwrap_or_else(|| {
+                medusa_conformance::target::reference::DEFAULT_ADMIN_ORIGIN.to_owned()
+            })
     }
 
     fn b64(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use medusa_conformance::reference::{ReferenceConfig, ReferenceServer};
+use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 

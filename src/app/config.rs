@@ -1,0 +1,60 @@
+//! The run's configuration as one value, and the error a wrong one is.
+//! The command line builds it (from argv and the environment); nothing
+//! below the app reads the process's settings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::target::TargetConfig;
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The backend under test.
+    pub target: TargetConfig,
+    /// PEM of an extra CA to trust (a test CA), already read and checked.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Folder of `.feature` files.
+    pub features: PathBuf,
+    /// The folder feature paths are shown relative to in reports.
+    pub path_base: String,
+    /// Scenarios run at once.
+    pub concurrency: usize,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// Retries of an idempotent request after a transport error.
+    pub max_retries: u32,
+    /// Only scenarios with this tag expression's tags (a single `@tag`).
+    pub tags: Option<String>,
+    /// Where to write the JUnit XML report (`MEDUSA_JUNIT`, `--junit`).
+    pub junit: Option<PathBuf>,
+    /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
+    /// `--cucumber-json`).
+    pub cucumber_json: Option<PathBuf>,
+    /// How much a failed step shows (`MEDUSA_VERBOSE`): 0 the failure
+    /// report, 1 also the scenario's state (the World's `Debug`, secrets
+    /// masked), 2 also doc strings. Console and JUnit report alike.
+    pub verbose: u8,
+}
+
+/// A configuration mistake, with what to do about it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {problem}\n  fix: {fix}")]
+pub struct ConfigError {
+    /// What is wrong.
+    pub problem: String,
+    /// How to put it right.
+    pub fix: String,
+}
+
+impl ConfigError {
+    /// A mistake: `problem`, put right by `fix`.
+    pub fn new(problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        ConfigError {
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
