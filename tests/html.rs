@@ -123,10 +123,10 @@ fn a_failing_run_has_a_readable_self_contained_report() {
     let verdict = one("#verdict");
     assert!(verdict.starts_with("conformance: "), "{verdict}");
     assert!(doc.select(&sel(".verdict.failed")).next().is_some());
-    assert_eq!(doc.select(&sel("section.feature")).count(), 4);
+    assert_eq!(doc.select(&sel("section.feature")).count(), 9);
 
     let scenarios: Vec<ElementRef<'_>> = doc.select(&sel("details.scenario")).collect();
-    assert_eq!(scenarios.len(), 37);
+    assert_eq!(scenarios.len(), 76);
     for s in &scenarios {
         let place = s
             .select(&sel(".where"))
@@ -200,7 +200,7 @@ fn a_passing_run_has_no_failure_section() {
     let doc = Html::parse_document(&std::fs::read_to_string(&html).unwrap());
     assert!(doc.select(&sel(".verdict.passed")).next().is_some());
     assert!(doc.select(&sel("nav.failures")).next().is_none());
-    assert_eq!(doc.select(&sel("details.scenario.passed")).count(), 37);
+    assert_eq!(doc.select(&sel("details.scenario.passed")).count(), 76);
     assert_eq!(doc.select(&sel("pre.report")).count(), 0);
 }
 

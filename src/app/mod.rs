@@ -29,7 +29,7 @@ use crate::http::{Client, ClientSettings};
 use crate::report::console::{Console, ConsoleSettings};
 use crate::report::{self, Recorder, ReportPaths, Reports};
 use crate::suite::context::SuiteContext;
-use crate::suite::filter::{LeftOut, Selection};
+use crate::suite::filter::{self, LeftOut, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
 use crate::target::{self, Backend, TargetConfig};
 use signal::{quiet_report_panics, shutdown_signal};
@@ -62,7 +62,9 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
 /// Teaches `redactor` the configured secrets, in every form they may take
 /// in the console and the report files.
 fn learn_secrets(redactor: &Redactor, credentials: &Credentials) {
-    let secrets = std::iter::once(&credentials.admin_password).chain(&credentials.api_token);
+    let secrets = std::iter::once(&credentials.admin_password)
+        .chain(&credentials.api_token)
+        .chain(&credentials.jwt_secret);
     for s in secrets {
         redactor.add(s.expose());
         report::learn_report_forms(redactor, s.expose());
@@ -93,7 +95,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let preflight_retry = target::preflight(&client).await?;
     let selection = Selection {
         tags: config.tags.clone(),
-        have_token: credentials.api_token.is_some(),
+        unavailable: filter::unavailable(&credentials),
         path_base: config.path_base.clone(),
         left_out: LeftOut::default(),
     };

@@ -41,6 +41,14 @@ pub const VARS: &[(&str, &str)] = &[
         "the admin's API token; unset: @api-token scenarios are left out, with a notice",
     ),
     (
+        "MEDUSA_JWT_SECRET",
+        "the backend's JWT signing secret; unset: @jwt-secret scenarios are left out, with a notice",
+    ),
+    (
+        "MEDUSA_ADMIN_ORIGIN",
+        "an origin the backend's admin CORS allows (scheme://host[:port]); unset: @admin-origin scenarios are left out",
+    ),
+    (
         "MEDUSA_CA_CERT",
         "PEM file of a CA to trust for https (a test CA)",
     ),
@@ -206,11 +214,37 @@ fn url_target(get: &Get<'_>, base_url: Option<String>) -> Result<TargetConfig, C
         admin_email: required("MEDUSA_ADMIN_EMAIL", "e-mail")?,
         admin_password: Secret::new(required("MEDUSA_ADMIN_PASSWORD", "password")?),
         api_token: get("MEDUSA_API_TOKEN").map(Secret::new),
+        jwt_secret: get("MEDUSA_JWT_SECRET").map(Secret::new),
+        admin_origin: get("MEDUSA_ADMIN_ORIGIN")
+            .map(|o| parse_origin(&o))
+            .transpose()?,
     };
     Ok(TargetConfig::Url {
         base_url,
         credentials,
     })
+}
+
+/// An origin as a browser serialises it (`scheme://host[:port]`, no path,
+/// no trailing slash): CORS compares origins as strings.
+fn parse_origin(raw: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| {
+        err(
+            format!(
+                "MEDUSA_ADMIN_ORIGIN must be an origin like http://localhost:7000 ({why}), got '{raw}'"
+            ),
+            "give the admin UI's origin: scheme, host and port, nothing else",
+        )
+    };
+    let url = Url::parse(raw.trim()).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("not http or https with a host"));
+    }
+    let origin = url.origin().ascii_serialization();
+    if raw.trim() != origin {
+        return Err(bad("an origin has no path, query or trailing slash"));
+    }
+    Ok(origin)
 }
 
 fn reference_target(get: &Get<'_>) -> Result<TargetConfig, ConfigError> {
@@ -438,6 +472,44 @@ mod tests {
     }
 
     #[test]
+    fn the_optional_secret_and_origin() {
+        let base = [
+            ("MEDUSA_BASE_URL", "http://h:1"),
+            ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+            ("MEDUSA_ADMIN_PASSWORD", "p"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            cfg(&all)
+        };
+        let credentials = |c: Config| match c.target {
+            TargetConfig::Url { credentials, .. } => credentials,
+            other => panic!("{other:?}"),
+        };
+        let c = credentials(with(&[]).unwrap());
+        assert!(c.jwt_secret.is_none() && c.admin_origin.is_none());
+        let c = credentials(
+            with(&[
+                ("MEDUSA_JWT_SECRET", "s3cret"),
+                ("MEDUSA_ADMIN_ORIGIN", "http://localhost:7000"),
+            ])
+            .unwrap(),
+        );
+        assert_eq!(c.jwt_secret.unwrap().expose(), "s3cret");
+        assert_eq!(c.admin_origin.as_deref(), Some("http://localhost:7000"));
+        for bad in [
+            "localhost:7000",
+            "http://localhost:7000/",
+            "http://h/admin",
+            "ftp://h",
+        ] {
+            let e = with(&[("MEDUSA_ADMIN_ORIGIN", bad)]).unwrap_err();
+            assert!(e.problem.contains("MEDUSA_ADMIN_ORIGIN"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn report_paths_and_verbosity() {
         let c = cfg(&[
             ("MEDUSA_JUNIT", "out/junit.xml"),
@@ -476,11 +548,14 @@ mod tests {
             ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
             ("MEDUSA_ADMIN_PASSWORD", "hunter22"),
             ("MEDUSA_API_TOKEN", "tok-secret"),
+            ("MEDUSA_JWT_SECRET", "jwt-secret-value"),
         ])
         .unwrap();
         let debug = format!("{c:?}");
         assert!(
-            !debug.contains("hunter22") && !debug.contains("tok-secret"),
+            !debug.contains("hunter22")
+                && !debug.contains("tok-secret")
+                && !debug.contains("jwt-secret-value"),
             "{debug}"
         );
     }

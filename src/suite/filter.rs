@@ -1,14 +1,18 @@
 //! Which scenarios run: the one tag `MEDUSA_TAGS` names (if any), and not
-//! the @api-token ones when there is no API token. Those are left out on
-//! purpose and noted as [`LeftOutScenario`] records, never passed over in
-//! silence.
+//! the ones that need what the run was not given (@api-token without an API
+//! token, @jwt-secret without the JWT secret, @admin-origin without the
+//! admin origin). Those are left out on purpose and noted as
+//! [`LeftOutScenario`] records, never passed over in silence.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
 
-use crate::core::record::{LeftOutScenario, NO_API_TOKEN, StepRecord, relative_path};
+use crate::core::credentials::Credentials;
+use crate::core::record::{
+    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord, relative_path,
+};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
 #[derive(Debug, Clone, Default)]
@@ -35,9 +39,9 @@ impl LeftOut {
 pub struct Selection {
     /// Only scenarios with this tag (`@login`), if set.
     pub tags: Option<String>,
-    /// Whether an API token is configured (else @api-token scenarios are
-    /// left out).
-    pub have_token: bool,
+    /// Tags whose scenarios are left out, each with why: the run lacks
+    /// what they need ([`unavailable`]).
+    pub unavailable: Vec<(&'static str, &'static str)>,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -64,9 +68,15 @@ impl Selection {
         {
             return false;
         }
-        if !self.have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
+        let why: Vec<&str> = self
+            .unavailable
+            .iter()
+            .filter(|(tag, _)| all_tags.iter().any(|t| t.as_str() == *tag))
+            .map(|(_, why)| *why)
+            .collect();
+        if !why.is_empty() {
             self.left_out
-                .note(self.record(feat, rule, sc, NO_API_TOKEN));
+                .note(self.record(feat, rule, sc, &why.join(", ")));
             return false;
         }
         true
@@ -105,6 +115,28 @@ impl Selection {
     }
 }
 
+/// The tags (without `@`) whose scenarios need what `credentials` lacks,
+/// each with why they are left out.
+pub fn unavailable(credentials: &Credentials) -> Vec<(&'static str, &'static str)> {
+    [
+        (credentials.api_token.is_none(), "api-token", NO_API_TOKEN),
+        (
+            credentials.jwt_secret.is_none(),
+            "jwt-secret",
+            NO_JWT_SECRET,
+        ),
+        (
+            credentials.admin_origin.is_none(),
+            "admin-origin",
+            NO_ADMIN_ORIGIN,
+        ),
+    ]
+    .into_iter()
+    .filter(|(absent, _, _)| *absent)
+    .map(|(_, tag, why)| (tag, why))
+    .collect()
+}
+
 fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
     steps
         .iter()
@@ -114,4 +146,32 @@ fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
             text: st.value.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_missing_leaves_its_tag_out() {
+        use crate::core::redact::Secret;
+        let mut c = Credentials {
+            admin_email: "a@b.co".into(),
+            admin_password: Secret::new("pw-0123456789"),
+            api_token: None,
+            jwt_secret: None,
+            admin_origin: None,
+        };
+        assert_eq!(
+            unavailable(&c),
+            vec![
+                ("api-token", NO_API_TOKEN),
+                ("jwt-secret", NO_JWT_SECRET),
+                ("admin-origin", NO_ADMIN_ORIGIN)
+            ]
+        );
+        c.api_token = Some(Secret::new("tok-0123456789"));
+        c.admin_origin = Some("http://localhost:7000".into());
+        assert_eq!(unavailable(&c), vec![("jwt-secret", NO_JWT_SECRET)]);
+    }
 }

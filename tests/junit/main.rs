@@ -333,13 +333,13 @@ fn a_passing_run_writes_a_valid_report() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
-    assert_eq!(count(&xml, "testcase"), 37, "{xml}");
-    assert_eq!(count(&xml, "testsuite"), 4, "{xml}");
+    assert_eq!(count(&xml, "testcase"), 76, "{xml}");
+    assert_eq!(count(&xml, "testsuite"), 9, "{xml}");
     assert_eq!(count(&xml, "failure"), 0, "{xml}");
     assert_eq!(count(&xml, "skipped"), 0, "{xml}");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(v.as_array().map(Vec::len), Some(4), "one entry per feature");
+    assert_eq!(v.as_array().map(Vec::len), Some(9), "one entry per feature");
     assert!(text(&out).contains("report: JUnit XML written to"));
 }
 
@@ -361,7 +361,7 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
-    assert_eq!(count(&xml, "testcase"), 37, "{xml}");
+    assert_eq!(count(&xml, "testcase"), 76, "{xml}");
     let doc = Document::parse(&xml).unwrap();
     let failures: Vec<Node<'_, '_>> = doc
         .descendants()
@@ -389,7 +389,8 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
 #[test]
 fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     // A URL target without MEDUSA_API_TOKEN leaves the @api-token
-    // scenarios out; the embedded reference backend plays the server.
+    // scenarios out (its JWT secret and admin origin are given, so only
+    // those); the embedded reference backend plays the server.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig::random();
     let server = rt
@@ -403,6 +404,8 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
             ("MEDUSA_BASE_URL", server.base_url().as_str()),
             ("MEDUSA_ADMIN_EMAIL", &rc.admin_email),
             ("MEDUSA_ADMIN_PASSWORD", rc.admin_password.expose()),
+            ("MEDUSA_JWT_SECRET", rc.jwt_secret.expose()),
+            ("MEDUSA_ADMIN_ORIGIN", &rc.admin_cors[0]),
         ],
         &[
             "--junit",
@@ -414,26 +417,29 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     let console = text(&out);
     assert_eq!(out.status.code(), Some(0), "{console}");
     assert!(
-        console.contains(
-            "conformance: 34 passed, 0 failed, 0 skipped, 3 left out (MEDUSA_API_TOKEN is not set)"
-        ),
+        console.contains("conformance: 69 passed, 0 failed, 0 skipped, 7 left out"),
         "{console}"
     );
     assert_eq!(
         console.matches("  left out: features/").count(),
-        3,
+        7,
+        "{console}"
+    );
+    assert_eq!(
+        console.matches("(MEDUSA_API_TOKEN is not set)\n").count(),
+        7,
         "{console}"
     );
 
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
-    assert_eq!(count(&xml, "testcase"), 37, "{xml}");
+    assert_eq!(count(&xml, "testcase"), 76, "{xml}");
     let doc = Document::parse(&xml).unwrap();
     let skipped: Vec<Node<'_, '_>> = doc
         .descendants()
         .filter(|n| n.has_tag_name("skipped"))
         .collect();
-    assert_eq!(skipped.len(), 3, "{xml}");
+    assert_eq!(skipped.len(), 7, "{xml}");
     for s in &skipped {
         assert_eq!(
             s.attribute("message"),
@@ -460,7 +466,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
         .flat_map(|f| f["elements"].as_array().unwrap())
         .filter(|e| e["type"] == "scenario")
         .collect();
-    assert_eq!(scenarios.len(), 37);
+    assert_eq!(scenarios.len(), 76);
     let left_out: Vec<_> = scenarios
         .iter()
         .filter(|e| {
@@ -471,7 +477,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
                 .all(|s| s["result"]["status"] == "skipped")
         })
         .collect();
-    assert_eq!(left_out.len(), 3, "{v:#}");
+    assert_eq!(left_out.len(), 7, "{v:#}");
     for e in left_out {
         assert_eq!(
             e["steps"][0]["result"]["error_message"],
