@@ -1,28 +1,34 @@
 //! medusa-conformance: a contract-conformance test harness for the admin
 //! authentication API of Medusa (and any backend that claims to speak it).
 //!
-//! Gherkin features (`features/`) describe the login, whoami, logout and
-//! token flows; [`steps`] turns each sentence into one request or one check;
-//! [`check`] compares responses with the JSON Schemas in `schemas/` and
-//! renders failures; [`redact`] keeps secrets out of every output. The
-//! target is a URL, or the embedded [`reference`] backend.
+//! The layers, bottom to top; each uses only the ones above it in this
+//! list (`tests/layers.rs` checks it, `docs/architecture.md` explains it):
+//!
+//! - [`exit`]: the exit codes, a leaf.
+//! - [`core`]: the contract as data (routes, schemas), the checks and their
+//!   failure reports, redaction, JWTs, and the run's records. Pure.
+//! - [`http`]: the one HTTP client; turns a call into an exchange.
+//! - [`suite`]: cucumber's world and the step phrases of `features/`.
+//! - [`target`]: what the suite runs against (a URL, the embedded
+//!   reference backend, containers) and the preflight check.
+//! - [`report`]: the console summary, JUnit XML and Cucumber JSON.
+//! - [`app`]: one run, start to end; errors mapped to exit codes.
+//! - [`cli`]: arguments and environment in, exit code out.
 
-pub mod check;
-pub mod cli;
-pub mod client;
-pub mod config;
-pub mod container;
-pub mod contract;
-pub mod jwt;
-pub mod redact;
-pub mod reference;
+#![warn(clippy::too_many_lines)]
+
+pub mod exit;
+
+pub mod core;
+
+pub mod http;
+
+pub mod suite;
+
+pub mod target;
+
 pub mod report;
-pub mod runner;
-pub mod steps;
-pub mod tls_proxy;
 
-/// Makes `ring` the process's TLS crypto provider (reqwest is built without
-/// one, so it does not compile a second C crypto library). Idempotent.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+pub mod app;
+
+pub mod cli;

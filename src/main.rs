@@ -1,7 +1,10 @@
 //! `medusa-conformance`: runs the admin auth conformance suite against the
-//! backend the environment names (see `--help`).
+//! backend the environment names (see `--help`). The only place the
+//! process exits.
 
-fn main() {
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    std::process::exit(medusa_conformance::cli::main_with_args(&args));
+    ExitCode::from(medusa_conformance::cli::main_with_args(&args))
 }

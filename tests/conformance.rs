@@ -2,7 +2,7 @@
 //! users run (`cargo test --test conformance`). `harness = false`: cucumber
 //! drives the scenarios and this exits non-zero when any fails.
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    std::process::exit(medusa_conformance::cli::main_with_args(&args));
+    std::process::ExitCode::from(medusa_conformance::cli::main_with_args(&args))
 }

@@ -11,11 +11,11 @@
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use medusa_conformance::check::{self, Failure};
-use medusa_conformance::client::Exchange;
-use medusa_conformance::contract::{Call, SchemaName};
-use medusa_conformance::redact::Redactor;
-use medusa_conformance::reference::random_id;
+use medusa_conformance::core::check::{self, Failure};
+use medusa_conformance::core::contract::{Call, SchemaName};
+use medusa_conformance::core::exchange::Exchange;
+use medusa_conformance::core::random::random_id;
+use medusa_conformance::core::redact::Redactor;
 use regex::Regex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -95,7 +95,7 @@ fn redactor() -> Redactor {
 }
 
 fn now() -> String {
-    medusa_conformance::reference::now_rfc3339()
+    medusa_conformance::target::reference::now_rfc3339()
 }
 
 fn user() -> Value {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::IntoResponse;
-use medusa_conformance::reference::{ReferenceConfig, ReferenceServer};
-use medusa_conformance::tls_proxy::TlsProxy;
+use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
+use medusa_conformance::target::tls_proxy::TlsProxy;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -55,7 +55,7 @@ async fn echo_server() -> (Url, tokio::task::JoinHandle<()>) {
 }
 
 fn client(ca_pem: Option<&str>) -> reqwest::Client {
-    medusa_conformance::install_crypto_provider();
+    medusa_conformance::http::install_crypto_provider();
     let mut b = reqwest::Client::builder().timeout(Duration::from_secs(20));
     if let Some(pem) = ca_pem {
         for c in reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap() {
@@ -110,7 +110,7 @@ async fn a_client_that_does_not_trust_the_run_ca_is_refused() {
         .send()
         .await
         .expect_err("an unknown CA must not verify");
-    let text = medusa_conformance::client::describe(&err);
+    let text = medusa_conformance::http::describe(&err);
     assert!(text.contains("certificate"), "{text}");
     // Nor does another proxy's CA.
     let other = TlsProxy::start(&upstream).await.unwrap();

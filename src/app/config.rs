@@ -1,0 +1,71 @@
+//! The run's configuration as one value, and the error a wrong one is.
+//! The command line builds it (from argv and the environment); nothing
+//! below the app reads the process's settings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::report::console::ColorChoice;
+use crate::target::TargetConfig;
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The backend under test.
+    pub target: TargetConfig,
+    /// PEM of an extra CA to trust (a test CA), already read and checked.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Folder of `.feature` files.
+    pub features: PathBuf,
+    /// The folder feature paths are shown relative to in reports.
+    pub path_base: String,
+    /// Scenarios run at once.
+    pub concurrency: usize,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// Retries of an idempotent request after a transport error.
+    pub max_retries: u32,
+    /// Only scenarios with this tag expression's tags (a single `@tag`).
+    pub tags: Option<String>,
+    /// Where to write the JUnit XML report (`MEDUSA_JUNIT`, `--junit`).
+    pub junit: Option<PathBuf>,
+    /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
+    /// `--cucumber-json`).
+    pub cucumber_json: Option<PathBuf>,
+    /// How much the console shows (`MEDUSA_VERBOSE`, `-v`, `-vv`): 0 a
+    /// line per scenario and each failure's report, 1 also every step, 2
+    /// also a failed scenario's state (the World's `Debug`, secrets masked).
+    pub verbose: u8,
+
+    // ---- output: HTML report and colours ------------------------------
+    /// Where to write the HTML report (`MEDUSA_HTML`, `--html`).
+    pub html: Option<PathBuf>,
+    /// When the console uses colours (`MEDUSA_COLOR`, `--color`; `NO_COLOR`
+    /// turns `auto` into `never`).
+    pub color: ColorChoice,
+    /// Whether the console is a terminal (progress bar; colours on `auto`).
+    /// Set by the command line from stdout; false for a library caller.
+    pub terminal: bool,
+}
+
+/// A configuration mistake, with what to do about it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {problem}\n  fix: {fix}")]
+pub struct ConfigError {
+    /// What is wrong.
+    pub problem: String,
+    /// How to put it right.
+    pub fix: String,
+}
+
+impl ConfigError {
+    /// A mistake: `problem`, put right by `fix`.
+    pub fn new(problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        ConfigError {
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}

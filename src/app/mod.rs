@@ -1,0 +1,212 @@
+//! Layer 4, orchestration: one run of the suite. Brings the target up,
+//! checks it answers, runs the scenarios with the console and report
+//! writers, writes the reports, removes what it started (on success,
+//! failure and SIGINT/SIGTERM), and says what happened as an [`Outcome`]
+//! or a [`RunError`].
+//!
+//! The only module that uses every layer below it (`core`, `http`,
+//! `suite`, `target`, `report`). It may not read the environment or the
+//! arguments (that is `cli`), nor exit the process (that is `main`).
+
+pub mod config;
+pub mod error;
+pub mod signal;
+
+pub use config::{Config, ConfigError};
+pub use error::{RunError, verdict};
+
+use std::io::Write;
+use std::sync::Arc;
+
+use cucumber::WriterExt as _;
+use url::Url;
+
+use crate::core::contract::V1;
+use crate::core::credentials::Credentials;
+use crate::core::record::Outcome;
+use crate::core::redact::{RedactingWriter, Redactor};
+use crate::http::{Client, ClientSettings};
+use crate::report::console::{Console, ConsoleSettings};
+use crate::report::{self, Recorder, ReportPaths, Reports};
+use crate::suite::context::SuiteContext;
+use crate::suite::filter::{self, LeftOut, Selection};
+use crate::suite::run::{SuiteResult, SuiteSettings};
+use crate::target::{self, Backend, TargetConfig};
+use signal::{quiet_report_panics, shutdown_signal};
+
+/// Runs the suite as `config` says, writing progress and failures
+/// (redacted) to `out`. Whatever the run started (reference backend,
+/// containers) is removed before it returns: on success, on failure, and
+/// on SIGINT/SIGTERM.
+pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
+    quiet_report_panics();
+    let redactor = Redactor::new();
+    let mut out = redactor.writer(out);
+    let started = tokio::select! {
+        b = target::start(&config.target, &mut out) => b.map_err(RunError::from),
+        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
+    };
+    let Backend {
+        base_url,
+        credentials,
+        ca_cert_pem,
+        guard,
+    } = started?;
+    let backend = Reached {
+        base_url,
+        credentials,
+        ca_cert_pem,
+    };
+    let result = tokio::select! {
+        r = run_scenarios(config, backend, redactor, out) => r,
+        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
+    };
+    guard.remove().await;
+    result
+}
+
+/// Teaches `redactor` the configured secrets, in every form they may take
+/// in the console and the report files.
+fn learn_secrets(redactor: &Redactor, credentials: &Credentials) {
+    let secrets = std::iter::once(&credentials.admin_password)
+        .chain(&credentials.api_token)
+        .chain(&credentials.jwt_secret);
+    for s in secrets {
+        redactor.add(s.expose());
+        report::learn_report_forms(redactor, s.expose());
+    }
+}
+
+/// The started backend as the scenarios see it (its guard stays with `run`).
+struct Reached {
+    base_url: Url,
+    credentials: Credentials,
+    /// The backend's own CA (PEM), if it hands one out.
+    ca_cert_pem: Option<Vec<u8>>,
+}
+
+/// The configured CA and the backend's own, both trusted for this run.
+fn trusted_cas(configured: Option<&[u8]>, backend: Option<&[u8]>) -> Option<Vec<u8>> {
+    match (configured, backend) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one.to_vec()),
+        (Some(a), Some(b)) => Some([a, b"\n", b].concat()),
+    }
+}
+
+fn client_settings(config: &Config, base_url: Url, backend_ca: Option<&[u8]>) -> ClientSettings {
+    ClientSettings {
+        base_url,
+        ca_cert_pem: trusted_cas(config.ca_cert_pem.as_deref(), backend_ca),
+        connect_timeout: config.connect_timeout,
+        request_timeout: config.request_timeout,
+        max_retries: config.max_retries,
+    }
+}
+
+async fn run_scenarios<W: Write + Send + 'static>(
+    config: &Config,
+    Reached {
+        base_url,
+        credentials,
+        ca_cert_pem,
+    }: Reached,
+    redactor: Redactor,
+    out: RedactingWriter<W>,
+) -> Result<Outcome, RunError> {
+    learn_secrets(&redactor, &credentials);
+    let settings = client_settings(config, base_url.clone(), ca_cert_pem.as_deref());
+    let client = Client::new(&settings, &V1)?;
+    // One request before the scenarios: a backend that is down gives one
+    // clear message, not dozens of identical failures.
+    let preflight_retry = target::preflight(&client).await?;
+    let selection = Selection {
+        tags: config.tags.clone(),
+        unavailable: filter::unavailable(&credentials),
+        path_base: config.path_base.clone(),
+        left_out: LeftOut::default(),
+    };
+    let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));
+    let mut console = Console::new(out, redactor.clone(), console_settings(config));
+    console.line(&format!(
+        "medusa-conformance: running {} against {}",
+        config.features.display(),
+        base_url
+    ));
+    // Created before the scenarios run, so a bad path costs no run.
+    let reports = Reports::open(ReportPaths {
+        junit: config.junit.as_deref(),
+        cucumber_json: config.cucumber_json.as_deref(),
+        html: config.html.as_deref(),
+    })?;
+    let recorder = Recorder::new(console, config.path_base.clone());
+    let handle = recorder.handle();
+    let result = run_suite(config, ctx.clone(), selection, recorder).await;
+    let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
+    let mut record = handle.take();
+    record.target = describe_target(config, &base_url);
+    record.add_left_out(&result.left_out);
+    record.attach_retries(&retried);
+    let finished = reports.finish(&record, &redactor);
+    let counts = record.counts();
+    Ok(Outcome {
+        passed: counts.passed,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        left_out: result.left_out,
+        report_errors: finished.errors.iter().map(ToString::to_string).collect(),
+        reports_written: finished.written,
+        errors: record.parse_errors.len(),
+        failed_checks: ctx.failures(),
+        retried,
+        record,
+    })
+}
+
+/// How the console shows the run: verbosity, colours, progress bar.
+fn console_settings(config: &Config) -> ConsoleSettings {
+    ConsoleSettings {
+        verbosity: config.verbose,
+        color: config.color.enabled(config.terminal),
+        progress: config.terminal,
+    }
+}
+
+/// What the run is against, for the reports (never a URL's credentials).
+fn describe_target(config: &Config, base_url: &Url) -> String {
+    let mut url = base_url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    match &config.target {
+        TargetConfig::Url { .. } => url.to_string(),
+        TargetConfig::Reference { faults, .. } if faults.is_empty() => {
+            format!("embedded reference backend at {url}")
+        }
+        TargetConfig::Reference { faults, .. } => format!(
+            "embedded reference backend at {url}, committing faults: {}",
+            faults.names()
+        ),
+        TargetConfig::Container(s) => format!("containers ({}) at {url}", s.medusa_image),
+    }
+}
+
+/// Runs the scenarios with the recorder as the one writer: it keeps the
+/// run's record and drives the console. Scenarios run concurrently and
+/// the recorder keys their events by scenario, so it needs no normalised
+/// order.
+async fn run_suite<W: Write + Send + 'static>(
+    config: &Config,
+    ctx: Arc<SuiteContext>,
+    selection: Selection,
+    recorder: Recorder<RedactingWriter<W>>,
+) -> SuiteResult {
+    let writer = recorder
+        .discard_arbitrary_writes()
+        .assert_normalized()
+        .summarized();
+    let settings = SuiteSettings {
+        features: config.features.clone(),
+        concurrency: config.concurrency,
+    };
+    crate::suite::run::run(ctx, &settings, selection, writer).await
+}

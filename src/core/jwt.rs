@@ -1,0 +1,141 @@
+//! Just enough JWT for this harness: HS256 signing and verification (the
+//! reference backend; a token "signed with another secret"), reading a
+//! token's header and claims without verifying them (the "is a JWT" check),
+//! and the altered tokens a backend must refuse (alg none, no signature, a
+//! payload changed under the original signature).
+//! HS256 is one HMAC over two base64url segments; a full JWT library would
+//! bring RSA and EC code this harness never uses.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(secret: &[u8], signing_input: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(signing_input.as_bytes());
+    mac
+}
+
+/// Now in seconds since the epoch, as JWT `iat` and `exp` count.
+pub fn now_secs() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Signs `claims` as an HS256 JWT with `secret`.
+pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{payload}");
+    let sig = URL_SAFE_NO_PAD.encode(mac(secret, &input).finalize().into_bytes());
+    format!("{input}.{sig}")
+}
+
+/// The claims of an HS256 token whose signature verifies with `secret`.
+pub fn verify_hs256(token: &str, secret: &[u8]) -> Option<Value> {
+    let (input, sig) = token.rsplit_once('.')?;
+    let (header, _) = decode_unverified(token)?;
+    if header.get("alg")?.as_str()? != "HS256" {
+        return None;
+    }
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    mac(secret, input).verify_slice(&sig).ok()?;
+    decode_unverified(token).map(|(_, claims)| claims)
+}
+
+/// Header and claims of a compact JWT, without checking the signature.
+pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || s.is_empty() {
+        return None;
+    }
+    let header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+    Some((header, claims))
+}
+
+/// The token's payload under a header saying `alg: none`, unsigned.
+pub fn alg_none(token: &str) -> Option<String> {
+    let (_, payload, _) = parts(token)?;
+    Some(format!(
+        "{}.{payload}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+    ))
+}
+
+/// The token with its signature emptied.
+pub fn without_signature(token: &str) -> Option<String> {
+    let (header, payload, _) = parts(token)?;
+    Some(format!("{header}.{payload}."))
+}
+
+/// The token with one hour more of life, under its original signature.
+pub fn payload_changed(token: &str) -> Option<String> {
+    let (header, _, sig) = parts(token)?;
+    let (_, mut claims) = decode_unverified(token)?;
+    let exp = claims["exp"].as_i64().unwrap_or_else(now_secs);
+    claims["exp"] = json!(exp + 3600);
+    Some(format!(
+        "{header}.{}.{sig}",
+        URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes())
+    ))
+}
+
+/// The three dot-separated parts of a compact JWT.
+fn parts(token: &str) -> Option<(&str, &str, &str)> {
+    let mut it = token.split('.');
+    let parts = (it.next()?, it.next()?, it.next()?);
+    it.next().is_none().then_some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_wrong_secret() {
+        let t = sign_hs256(&json!({"user_id": "u", "domain": "admin"}), b"s3cret");
+        assert_eq!(verify_hs256(&t, b"s3cret").unwrap()["user_id"], "u");
+        assert!(verify_hs256(&t, b"other").is_none());
+        let (h, c) = decode_unverified(&t).unwrap();
+        assert_eq!(h["alg"], "HS256");
+        assert_eq!(c["domain"], "admin");
+    }
+
+    #[test]
+    fn tampered_payload_fails() {
+        let t = sign_hs256(&json!({"user_id": "u"}), b"k");
+        let mut parts: Vec<&str> = t.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(br#"{"user_id":"v"}"#);
+        parts[1] = &forged;
+        assert!(verify_hs256(&parts.join("."), b"k").is_none());
+        assert!(decode_unverified("a.b").is_none());
+    }
+
+    #[test]
+    fn altered_tokens() {
+        let t = sign_hs256(&json!({"user_id": "u", "exp": 100}), b"k");
+        let none = alg_none(&t).unwrap();
+        assert!(none.ends_with('.'));
+        let header: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(none.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["alg"], "none");
+        assert_eq!(none.split('.').nth(1), t.split('.').nth(1));
+        let bare = without_signature(&t).unwrap();
+        assert_eq!(bare, t[..=t.rfind('.').unwrap()]);
+        let changed = payload_changed(&t).unwrap();
+        assert_eq!(changed.rsplit('.').next(), t.rsplit('.').next());
+        assert!(verify_hs256(&changed, b"k").is_none());
+        let (_, c) = decode_unverified(&changed).unwrap();
+        assert_eq!(c["exp"], 3700);
+        assert!(alg_none("not-a-jwt").is_none());
+    }
+}

@@ -1,0 +1,177 @@
+//! Which scenarios run: the one tag `MEDUSA_TAGS` names (if any), and not
+//! the ones that need what the run was not given (@api-token without an API
+//! token, @jwt-secret without the JWT secret, @admin-origin without the
+//! admin origin). Those are left out on purpose and noted as
+//! [`LeftOutScenario`] records, never passed over in silence.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use cucumber::gherkin;
+
+use crate::core::credentials::Credentials;
+use crate::core::record::{
+    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord, relative_path,
+};
+
+/// The scenarios a run left out, noted by its filter. Clones share the list.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut(Arc<Mutex<Vec<LeftOutScenario>>>);
+
+impl LeftOut {
+    /// Notes `entry`.
+    fn note(&self, entry: LeftOutScenario) {
+        if let Ok(mut list) = self.0.lock() {
+            list.push(entry);
+        }
+    }
+
+    /// Every left-out scenario, by file and line.
+    pub fn list(&self) -> Vec<LeftOutScenario> {
+        let mut list = self.0.lock().map(|l| l.clone()).unwrap_or_default();
+        list.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        list
+    }
+}
+
+/// What decides whether a scenario runs.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Only scenarios with this tag (`@login`), if set.
+    pub tags: Option<String>,
+    /// Tags whose scenarios are left out, each with why: the run lacks
+    /// what they need ([`unavailable`]).
+    pub unavailable: Vec<(&'static str, &'static str)>,
+    /// The folder feature paths are shown relative to (as cucumber's
+    /// writers show them).
+    pub path_base: String,
+    /// Where left-out scenarios are noted.
+    pub left_out: LeftOut,
+}
+
+impl Selection {
+    /// Whether the scenario runs; notes it if it is left out on purpose.
+    pub fn admits(
+        &self,
+        feat: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+    ) -> bool {
+        let all_tags: Vec<&String> = feat
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| &r.tags))
+            .chain(sc.tags.iter())
+            .collect();
+        if let Some(t) = &self.tags
+            && !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t)
+        {
+            return false;
+        }
+        let why: Vec<&str> = self
+            .unavailable
+            .iter()
+            .filter(|(tag, _)| all_tags.iter().any(|t| t.as_str() == *tag))
+            .map(|(_, why)| *why)
+            .collect();
+        if !why.is_empty() {
+            self.left_out
+                .note(self.record(feat, rule, sc, &why.join(", ")));
+            return false;
+        }
+        true
+    }
+
+    /// The record of a left-out scenario (plain data: reports read it).
+    fn record(
+        &self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+        reason: &str,
+    ) -> LeftOutScenario {
+        LeftOutScenario {
+            feature: feature.name.clone(),
+            feature_keyword: feature.keyword.clone(),
+            path: feature
+                .path
+                .as_deref()
+                .and_then(Path::to_str)
+                .map(|p| relative_path(p, &self.path_base).to_owned()),
+            feature_tags: feature.tags.clone(),
+            rule: rule.map(|r| r.name.clone()),
+            background: feature
+                .background
+                .as_ref()
+                .map(|bg| (bg.keyword.clone(), steps(&bg.steps))),
+            keyword: sc.keyword.clone(),
+            name: sc.name.clone(),
+            line: sc.position.line,
+            col: sc.position.col,
+            tags: sc.tags.clone(),
+            steps: steps(&sc.steps),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// The tags (without `@`) whose scenarios need what `credentials` lacks,
+/// each with why they are left out.
+pub fn unavailable(credentials: &Credentials) -> Vec<(&'static str, &'static str)> {
+    [
+        (credentials.api_token.is_none(), "api-token", NO_API_TOKEN),
+        (
+            credentials.jwt_secret.is_none(),
+            "jwt-secret",
+            NO_JWT_SECRET,
+        ),
+        (
+            credentials.admin_origin.is_none(),
+            "admin-origin",
+            NO_ADMIN_ORIGIN,
+        ),
+    ]
+    .into_iter()
+    .filter(|(absent, _, _)| *absent)
+    .map(|(_, tag, why)| (tag, why))
+    .collect()
+}
+
+fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
+    steps
+        .iter()
+        .map(|st| StepRecord {
+            keyword: st.keyword.clone(),
+            line: st.position.line,
+            text: st.value.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_missing_leaves_its_tag_out() {
+        use crate::core::redact::Secret;
+        let mut c = Credentials {
+            admin_email: "a@b.co".into(),
+            admin_password: Secret::new("pw-0123456789"),
+            api_token: None,
+            jwt_secret: None,
+            admin_origin: None,
+        };
+        assert_eq!(
+            unavailable(&c),
+            vec![
+                ("api-token", NO_API_TOKEN),
+                ("jwt-secret", NO_JWT_SECRET),
+                ("admin-origin", NO_ADMIN_ORIGIN)
+            ]
+        );
+        c.api_token = Some(Secret::new("tok-0123456789"));
+        c.admin_origin = Some("http://localhost:7000".into());
+        assert_eq!(unavailable(&c), vec![("jwt-secret", NO_JWT_SECRET)]);
+    }
+}

@@ -1,0 +1,185 @@
+//! Logging in (and the credential variants shared with the token request).
+
+use cucumber::{given, then, when};
+use serde_json::Value;
+
+use crate::core::check::Failure;
+use crate::core::contract::Call;
+use crate::core::exchange::{Auth, Body};
+use crate::core::random::random_id;
+use crate::core::redact::Secret;
+use crate::suite::world::{AuthWorld, StepResult, credentials_body, no_cookie};
+
+/// `log in` is a session login; anything else asks for an access token.
+pub(super) fn call_of(verb: &str) -> Call {
+    if verb == "log in" {
+        Call::CreateSession
+    } else {
+        Call::GetToken
+    }
+}
+
+#[given("I am logged in as the admin")]
+async fn logged_in(w: &mut AuthWorld) -> StepResult {
+    let (ex, body) = w
+        .admin_precondition(Call::CreateSession, "log in as the admin")
+        .await?;
+    w.login_user = Some(body["user"].clone());
+    w.session_cookie = Some(w.required_cookie(&ex)?);
+    Ok(())
+}
+
+#[given("I have logged in a second time in another session")]
+async fn second_login(w: &mut AuthWorld) -> StepResult {
+    let (ex, _) = w
+        .admin_precondition(Call::CreateSession, "log in a second time")
+        .await?;
+    w.second_cookie = Some(w.required_cookie(&ex)?);
+    Ok(())
+}
+
+#[when(regex = r"^I (log in|request an access token) with the admin's e-mail and password$")]
+async fn with_good_credentials(w: &mut AuthWorld, verb: String) -> StepResult {
+    let ctx = w.ctx();
+    let ex = w
+        .send(
+            call_of(&verb),
+            Auth::None,
+            credentials_body(&ctx.admin_email, &ctx.admin_password),
+        )
+        .await?
+        .clone();
+    if let Some(c) = w.session_cookie_of(&ex) {
+        w.session_cookie = Some(c);
+    }
+    if let Some(t) = ex
+        .json()
+        .ok()
+        .and_then(|v| v["access_token"].as_str().map(Secret::new))
+    {
+        w.access_token = Some(t);
+    }
+    Ok(())
+}
+
+#[when(
+    regex = r"^I (log in|request an access token) with the admin's e-mail in upper case and the admin's password$"
+)]
+async fn with_upper_case_email(w: &mut AuthWorld, verb: String) -> StepResult {
+    let ctx = w.ctx();
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&ctx.admin_email.to_uppercase(), &ctx.admin_password),
+    )
+    .await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^I (log in|request an access token) with the admin's e-mail and a wrong password$"
+)]
+async fn with_wrong_password(w: &mut AuthWorld, verb: String) -> StepResult {
+    let ctx = w.ctx();
+    let wrong = Secret::new(format!("{}-wrong", ctx.admin_password.expose()));
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&ctx.admin_email, &wrong),
+    )
+    .await?;
+    Ok(())
+}
+
+#[when(regex = r"^I (log in|request an access token) with an unknown e-mail and a password$")]
+async fn with_unknown_email(w: &mut AuthWorld, verb: String) -> StepResult {
+    let ctx = w.ctx();
+    let email = format!(
+        "nobody-{}@medusa-conformance.test",
+        random_id(10).to_lowercase()
+    );
+    w.send(
+        call_of(&verb),
+        Auth::None,
+        credentials_body(&email, &ctx.admin_password),
+    )
+    .await?;
+    Ok(())
+}
+
+#[when(regex = r"^I (log in|request an access token) with the body (\{.*\})$")]
+async fn with_body(w: &mut AuthWorld, verb: String, template: String) -> StepResult {
+    let ctx = w.ctx();
+    let quoted = |s: &str| serde_json::to_string(s).expect("strings serialise");
+    let text = template
+        .replace("\"{{email}}\"", &quoted(&ctx.admin_email))
+        .replace("\"{{password}}\"", &quoted(ctx.admin_password.expose()));
+    if serde_json::from_str::<Value>(&text).is_err() {
+        return Err(w.scenario_error(format!(
+            "the body in the feature file is not JSON: {template}"
+        )));
+    }
+    w.send(call_of(&verb), Auth::None, Body::RawJson(text))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r#"^I (log in|request an access token) with the raw body "(.*)" sent as JSON$"#)]
+async fn with_raw_body(w: &mut AuthWorld, verb: String, raw: String) -> StepResult {
+    w.send(call_of(&verb), Auth::None, Body::RawJson(raw))
+        .await?;
+    Ok(())
+}
+
+#[then("the response sets an HttpOnly session cookie")]
+async fn sets_http_only_cookie(w: &mut AuthWorld) -> StepResult {
+    let ex = w.last()?;
+    let ctx = w.ctx();
+    let name = ctx.client.dialect().session_cookie;
+    let cookies = ex.cookies_named(name);
+    let Some(c) = cookies.last() else {
+        return Err(w.fail(no_cookie(ex)));
+    };
+    let mut problems = Vec::new();
+    if c.http_only() != Some(true) {
+        problems.push("it is not HttpOnly: scripts in the page could read the session");
+    }
+    if ctx.client.base_url().scheme() == "https" && c.secure() != Some(true) {
+        problems.push("it is not Secure although the backend is served over https");
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(w.fail(
+        Failure::new(
+            "session cookie attributes",
+            format!("the {name} cookie is unsafe: {}", problems.join("; ")),
+        )
+        .with_exchange(ex),
+    ))
+}
+
+#[then("the response does not start a logged-in session")]
+async fn no_logged_in_session(w: &mut AuthWorld) -> StepResult {
+    let ex = w.last()?.clone();
+    for value in w.session_cookies(&ex) {
+        let probe = w
+            .send(Call::GetSession, Auth::Cookie(value), Body::None)
+            .await?
+            .clone();
+        if probe.status != 401 {
+            return Err(w.fail(
+                Failure::new(
+                    "no session after a failed login",
+                    format!(
+                        "the cookie set by a refused login is accepted: whoami with it answered {}",
+                        probe.status
+                    ),
+                )
+                .with_exchange(&probe),
+            ));
+        }
+    }
+    w.last = Some(ex);
+    Ok(())
+}

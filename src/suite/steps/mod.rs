@@ -1,0 +1,13 @@
+//! The step phrases of `features/`, one file per flow. Each phrase is one
+//! request or one check; the contract knowledge lives in `core`.
+
+mod common;
+mod cookies;
+mod cors;
+mod credentials;
+mod cross_site;
+mod login;
+mod logout;
+mod token;
+mod tokens;
+mod whoami;

@@ -1,0 +1,83 @@
+//! Asking who I am, and what the answer must (not) reveal.
+
+use cucumber::{then, when};
+
+use crate::core::check::{self, Failure};
+use crate::core::contract::Call;
+use crate::core::exchange::Body;
+use crate::suite::world::{AuthWorld, StepResult};
+
+#[when(regex = r"^I ask who I am with (.+)$")]
+async fn whoami(w: &mut AuthWorld, phrase: String) -> StepResult {
+    let auth = w.credentials(&phrase)?;
+    w.send(Call::GetSession, auth, Body::None).await?;
+    Ok(())
+}
+
+#[then("the response user has the admin's e-mail")]
+async fn user_has_admin_email(w: &mut AuthWorld) -> StepResult {
+    let ex = w.last()?;
+    let body = w.require_json(ex)?;
+    let expected = w.ctx().admin_email.to_lowercase();
+    let actual = body["user"]["email"]
+        .as_str()
+        .unwrap_or("(no user.email)")
+        .to_owned();
+    if actual == expected {
+        return Ok(());
+    }
+    Err(w.fail(
+        Failure::new(
+            "user e-mail",
+            "the user is not the admin (e-mails are stored lower-cased)",
+        )
+        .with_exchange(ex)
+        .with_diff(expected, actual),
+    ))
+}
+
+#[then("the response user is the user who logged in")]
+async fn same_user(w: &mut AuthWorld) -> StepResult {
+    let ex = w.last()?;
+    let body = w.require_json(ex)?;
+    let Some(expected) = &w.login_user else {
+        return Err(w.scenario_error("no user has logged in in this scenario"));
+    };
+    check::same_json(
+        "same user",
+        "the user is not the one who logged in",
+        expected,
+        &body["user"],
+        Some(ex),
+    )
+    .map_err(|f| w.fail(f))
+}
+
+#[then("the response does not reveal the user")]
+async fn does_not_reveal_user(w: &mut AuthWorld) -> StepResult {
+    let ex = w.last()?;
+    let ctx = w.ctx();
+    let text = ex.body_text().to_lowercase();
+    let user_id = w
+        .login_user
+        .as_ref()
+        .and_then(|u| u["id"].as_str())
+        .map(str::to_lowercase);
+    let has_user = ex
+        .json()
+        .ok()
+        .is_some_and(|v| v.get("user").is_some() || v.get("email").is_some());
+    let leaks = has_user
+        || text.contains(&ctx.admin_email.to_lowercase())
+        || user_id.is_some_and(|id| text.contains(&id));
+    if !leaks {
+        return Ok(());
+    }
+    Err(w.fail(
+        Failure::new(
+            "no user revealed",
+            "a refused request got the user's data back",
+        )
+        .with_exchange(ex),
+    ))
+}

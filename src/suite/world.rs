@@ -1,0 +1,335 @@
+//! The per-scenario state ([`AuthWorld`]) and what every step does with
+//! it: send a request (learning the secrets its answer carries, and
+//! failing if it echoes one back), name credentials, and turn a check's
+//! failure into a rendered, redacted step failure.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::core::check::{self, Failure};
+use crate::core::contract::Call;
+use crate::core::echo::echoed_secret;
+use crate::core::exchange::{Auth, Body, Exchange};
+use crate::core::jwt;
+use crate::core::record::{RetriedRequest, ScenarioKey};
+use crate::core::redact::Secret;
+use crate::http::{Extra, Jar};
+use crate::suite::context::SuiteContext;
+
+/// What a failed step reports: the rendered, redacted failure.
+#[derive(Debug)]
+pub struct StepFailure(String);
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a step returns.
+pub type StepResult = Result<(), StepFailure>;
+
+/// Per-scenario state: its own session (cookies, tokens) and what it saw.
+#[derive(Default, cucumber::World)]
+#[world(init = Self::default)]
+pub struct AuthWorld {
+    ctx: Option<Arc<SuiteContext>>,
+    scenario: String,
+    key: Option<ScenarioKey>,
+    pub(super) last: Option<Exchange>,
+    pub(super) kept: HashMap<String, Exchange>,
+    pub(super) login_user: Option<Value>,
+    pub(super) session_cookie: Option<Secret>,
+    pub(super) second_cookie: Option<Secret>,
+    pub(super) access_token: Option<Secret>,
+    /// The browser's cookie jar (the steps that act as a browser).
+    pub(super) jar: Jar,
+    /// The origin of the last cross-origin request.
+    pub(super) origin: Option<String>,
+}
+
+// Printed by cucumber at high verbosity: names what the scenario holds,
+// never a value.
+impl std::fmt::Debug for AuthWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthWorld")
+            .field("scenario", &self.scenario)
+            .field("last_status", &self.last.as_ref().map(|e| e.status))
+            .field("kept", &self.kept.keys().collect::<Vec<_>>())
+            .field(
+                "logged_in_user",
+                &self.login_user.as_ref().map(|u| u["id"].clone()),
+            )
+            .field("session_cookie", &self.session_cookie)
+            .field("second_cookie", &self.second_cookie)
+            .field("access_token", &self.access_token)
+            .field("jar", &self.jar)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl AuthWorld {
+    /// Gives the scenario its run context, its name and where it is
+    /// (called by the `before` hook).
+    pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str, key: ScenarioKey) {
+        self.ctx = Some(ctx);
+        self.scenario = scenario.to_owned();
+        self.key = Some(key);
+    }
+
+    pub(super) fn ctx(&self) -> Arc<SuiteContext> {
+        self.ctx
+            .clone()
+            .expect("the before hook attaches the run context")
+    }
+
+    /// Records a failure for the run's summary and renders it redacted.
+    pub(super) fn fail(&self, f: Failure) -> StepFailure {
+        let ctx = self.ctx();
+        ctx.record_failure(&self.scenario, &f.check);
+        StepFailure(f.render(&ctx.redactor))
+    }
+
+    /// A failure of the scenario itself (a phrase it cannot do).
+    pub(super) fn scenario_error(&self, summary: impl Into<String>) -> StepFailure {
+        self.fail(Failure::new("scenario", summary))
+    }
+
+    /// The last exchange, or a failure if nothing was sent yet.
+    pub(super) fn last(&self) -> Result<&Exchange, StepFailure> {
+        self.last
+            .as_ref()
+            .ok_or_else(|| self.scenario_error("no request was sent before this check"))
+    }
+
+    /// Sends a request, learns the secrets its response carries, keeps it.
+    pub(super) async fn send(
+        &mut self,
+        call: Call,
+        auth: Auth,
+        body: Body,
+    ) -> Result<&Exchange, StepFailure> {
+        self.send_with(call, auth, body, &Extra::default()).await
+    }
+
+    /// Sends a request as [`AuthWorld::send`] does, with what `extra` adds.
+    /// Every exchange of every scenario passes here: the secret-echo check
+    /// runs on each one, and fails the step if the answer carries a secret
+    /// back.
+    pub(super) async fn send_with(
+        &mut self,
+        call: Call,
+        auth: Auth,
+        body: Body,
+        extra: &Extra,
+    ) -> Result<&Exchange, StepFailure> {
+        let ctx = self.ctx();
+        let sent = ctx
+            .client
+            .send_traced_with(call, &auth, &body, extra)
+            .await
+            .map_err(|e| self.fail(Failure::new("transport", format!("no HTTP response: {e}"))))?;
+        learn_secrets(&ctx, &sent.exchange);
+        if !sent.retry_errors.is_empty() {
+            ctx.record_retried(RetriedRequest {
+                scenario: self.scenario.clone(),
+                key: self.key.clone(),
+                request: sent.exchange.request_line(),
+                retries: sent.exchange.retries,
+                errors: sent.retry_errors,
+            });
+        }
+        let echoed = echoed_secret(
+            &sent.exchange,
+            &ctx.admin_password,
+            ctx.api_token.as_ref(),
+            ctx.client.dialect().api_token_header,
+        );
+        self.last = Some(sent.exchange);
+        if let Some(f) = echoed {
+            return Err(self.fail(f));
+        }
+        Ok(self.last.as_ref().expect("just set"))
+    }
+
+    /// The dialect's session cookie values `ex` sets.
+    pub(super) fn session_cookies(&self, ex: &Exchange) -> Vec<Secret> {
+        let name = self.ctx().client.dialect().session_cookie;
+        ex.cookies_named(name)
+            .iter()
+            .map(|c| Secret::new(c.value()))
+            .collect()
+    }
+
+    /// The first session cookie `ex` sets.
+    pub(super) fn session_cookie_of(&self, ex: &Exchange) -> Option<Secret> {
+        self.session_cookies(ex).into_iter().next()
+    }
+
+    /// The credentials a phrase of the feature files stands for.
+    pub(super) fn credentials(&self, phrase: &str) -> Result<Auth, StepFailure> {
+        let ctx = self.ctx();
+        let need = |v: &Option<Secret>, what: &str| {
+            v.clone()
+                .ok_or_else(|| self.scenario_error(format!("this scenario has no {what} yet")))
+        };
+        Ok(match phrase {
+            "no credentials" => Auth::None,
+            "the session cookie" => Auth::Cookie(need(&self.session_cookie, "session cookie")?),
+            "the second session cookie" => {
+                Auth::Cookie(need(&self.second_cookie, "second session cookie")?)
+            }
+            "the access token as a bearer" => {
+                Auth::Bearer(need(&self.access_token, "access token")?)
+            }
+            "the API token" => Auth::ApiToken(need(&ctx.api_token, "API token")?),
+            "the API token as a bearer" => Auth::Bearer(need(&ctx.api_token, "API token")?),
+            "a garbage session cookie" => Auth::Cookie(Secret::new("s%3Agarbage.garbage")),
+            "a tampered session cookie" => Auth::Cookie(Secret::new(tamper(
+                need(&self.session_cookie, "session cookie")?.expose(),
+            ))),
+            "a garbage bearer token" => Auth::Bearer(Secret::new("not-a-jwt")),
+            "a bearer token signed with another secret" => Auth::Bearer(self.foreign_jwt()),
+            "a wrong API token" => Auth::ApiToken(Secret::new("wrong-api-token-0000000000")),
+            // Altered and forged tokens, and API token variants.
+            other => return self.token_credentials(other),
+        })
+    }
+
+    /// A well-formed admin JWT for the logged-in user, signed with a secret
+    /// the backend does not have.
+    fn foreign_jwt(&self) -> Secret {
+        let user_id = self
+            .login_user
+            .as_ref()
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or("usr_unknown");
+        let now = jwt::now_secs();
+        let claims = json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600});
+        Secret::new(jwt::sign_hs256(
+            &claims,
+            b"medusa-conformance: not the backend's secret",
+        ))
+    }
+
+    /// The body of `ex` as JSON, or a failure.
+    pub(super) fn require_json(&self, ex: &Exchange) -> Result<Value, StepFailure> {
+        check::json_body(ex).map_err(|f| self.fail(f))
+    }
+
+    /// Sends `call` with the admin's credentials as a precondition: it must
+    /// answer 200 with a body matching the route's success schema, else the
+    /// step fails saying it could not `what`.
+    pub(super) async fn admin_precondition(
+        &mut self,
+        call: Call,
+        what: &str,
+    ) -> Result<(Exchange, Value), StepFailure> {
+        let ctx = self.ctx();
+        let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
+        let ex = self.send(call, Auth::None, body).await?.clone();
+        check::status(&ex, 200).map_err(|f| self.fail(precondition(f, what)))?;
+        let body = match ctx.client.dialect().route(call).success_schema {
+            Some(schema) => check::schema(&ex, schema),
+            None => check::json_body(&ex),
+        }
+        .map_err(|f| self.fail(precondition(f, what)))?;
+        Ok((ex, body))
+    }
+
+    /// The session cookie a precondition's login set, or a failure.
+    pub(super) fn required_cookie(&self, ex: &Exchange) -> Result<Secret, StepFailure> {
+        self.session_cookie_of(ex)
+            .ok_or_else(|| self.fail(no_cookie(ex)))
+    }
+}
+
+/// Tells the redactor about every secret a response carries.
+fn learn_secrets(ctx: &SuiteContext, ex: &Exchange) {
+    for c in ex.cookies_named(ctx.client.dialect().session_cookie) {
+        ctx.redactor.add(c.value());
+    }
+    if let Ok(v) = ex.json() {
+        for key in ["access_token", "accessToken", "token"] {
+            if let Some(t) = v.get(key).and_then(Value::as_str) {
+                ctx.redactor.add(t);
+            }
+        }
+        let user = v.get("user").unwrap_or(&v);
+        if let Some(t) = user.get("api_token").and_then(Value::as_str) {
+            ctx.redactor.add(t);
+        }
+    }
+}
+
+/// The cookie with one character of its signature changed. The character
+/// is a plain letter or digit, never part of a `%XX` escape: changing an
+/// escape's hex digit can make the value fail to decode at all, and then
+/// a backend that skips the signature check still refuses it (the fault
+/// would go unnoticed by chance).
+fn tamper(value: &str) -> String {
+    let mut chars: Vec<char> = value.chars().collect();
+    let start = value.rfind('.').map(|i| i + 1).unwrap_or(0);
+    let plain = |i: usize| {
+        chars[i].is_ascii_alphanumeric()
+            && !(i >= 1 && chars[i - 1] == '%')
+            && !(i >= 2 && chars[i - 2] == '%')
+    };
+    let mid = start + (chars.len() - start) / 2;
+    // The plain character nearest the middle of the signature.
+    let at = (0..chars.len())
+        .flat_map(|d| [mid.checked_sub(d), Some(mid + d)])
+        .flatten()
+        .find(|&i| i >= start && i < chars.len() && plain(i));
+    if let Some(i) = at {
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    }
+    chars.into_iter().collect()
+}
+
+/// A login or token request body.
+pub(super) fn credentials_body(email: &str, password: &Secret) -> Body {
+    Body::Json(json!({"email": email, "password": password.expose()}))
+}
+
+fn precondition(mut f: Failure, what: &str) -> Failure {
+    f.summary = format!("could not {what}: {}", f.summary);
+    f
+}
+
+/// The failure of a login that set no session cookie.
+pub(super) fn no_cookie(ex: &Exchange) -> Failure {
+    Failure::new(
+        "session cookie",
+        "the login response sets no session cookie (a backend in production mode sets it only over https, \
+         or with X-Forwarded-Proto: https from a trusted proxy)",
+    )
+    .with_exchange(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tamper;
+
+    #[test]
+    fn tampering_changes_one_plain_character_of_the_signature() {
+        let cookie = "s%3Asid123.abc%2Bdef";
+        let t = tamper(cookie);
+        assert_ne!(t, cookie);
+        assert!(t.starts_with("s%3Asid123."), "{t}");
+        assert!(t.contains("%2B"), "escapes stay whole: {t}");
+        assert_eq!(
+            t.chars()
+                .zip(cookie.chars())
+                .filter(|(a, b)| a != b)
+                .count(),
+            1
+        );
+        // The middle of this signature is an escape's hex digit.
+        let t = tamper("s%3Asid.ab%2Bcd");
+        assert!(t.contains("%2B") && t != "s%3Asid.ab%2Bcd", "{t}");
+    }
+}

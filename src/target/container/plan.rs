@@ -1,0 +1,543 @@
+//! One start-up, step by step under one deadline: the private network,
+//! PostgreSQL, Medusa (migrations and the seeded admin), and a login that
+//! answers 200. Every resource is noted in [`Resources`] before it is
+//! created, so whatever happens it is removed.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::models::NetworkCreateRequest;
+use testcontainers::bollard::query_parameters::{InspectContainerOptions, LogsOptionsBuilder};
+use testcontainers::core::IntoContainerPort as _;
+use testcontainers::runners::AsyncRunner as _;
+use testcontainers::{GenericImage, ImageExt as _};
+use tokio::time::{sleep, timeout, timeout_at};
+use url::Url;
+
+use super::cleanup::Resources;
+use super::engine::{engine_error, is_running};
+use super::images::{ImageRef, Secrets};
+use super::{
+    ADMIN_CORS, ADMIN_EMAIL, BUILD_COMMAND, ENGINE_CALL_TIMEOUT, LOG_TAIL, MEDUSA_PORT,
+    MEDUSA_READY, NAME_PREFIX, POSTGRES_READY, RUN_LABEL, TIMEOUT_VAR,
+};
+use crate::core::contract::{Call, V1};
+use crate::core::exchange::{Auth, Body, Exchange};
+use crate::core::redact::Redactor;
+use crate::http::{Client, ClientSettings};
+use crate::target::tls_proxy::TlsProxy;
+
+/// Progress lines on the run's output (best effort: not worth failing for).
+/// A step's line is begun when it starts and ended when it is done.
+pub(super) struct Progress<'a> {
+    pub(super) out: &'a mut dyn Write,
+    /// A line was begun and not ended.
+    pub(super) open: bool,
+}
+
+impl Progress<'_> {
+    pub(super) fn say(&mut self, text: &str) {
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+        self.open = !text.ends_with('\n');
+    }
+
+    /// Ends a begun line, so that what follows starts on a line of its own.
+    pub(super) fn close(&mut self) {
+        if self.open {
+            self.say("\n");
+        }
+    }
+}
+
+/// One start-up: what to start, with what, by when.
+pub(super) struct Plan<'a> {
+    pub(super) medusa: &'a ImageRef,
+    pub(super) postgres: &'a ImageRef,
+    pub(super) secrets: &'a Secrets,
+    pub(super) redactor: &'a Redactor,
+    pub(super) deadline: tokio::time::Instant,
+    pub(super) budget: Duration,
+    /// How messages name the engine (`DOCKER_HOST=...`).
+    pub(super) host: String,
+    /// Production mode behind a [`TlsProxy`].
+    pub(super) tls: bool,
+}
+
+impl Plan<'_> {
+    /// Creates the network and both containers in `res` (so that they are
+    /// removed whatever happens) and returns Medusa's base URL, and the TLS
+    /// proxy in front of it in production mode. Errors are complete
+    /// messages, not yet masked.
+    pub(super) async fn run(
+        &self,
+        res: &mut Resources,
+        out: &mut Progress<'_>,
+    ) -> Result<(Url, Option<TlsProxy>), String> {
+        let network = self.create_network(res).await?;
+        let pg_name = self.start_postgres(res, out, &network).await?;
+        let medusa_name = self.start_medusa(res, out, &network, &pg_name).await?;
+        self.front_and_login(res, &medusa_name, out).await
+    }
+
+    /// Puts the TLS proxy in front of Medusa in production mode, and waits
+    /// until the seeded admin can log in at the URL the run will use.
+    async fn front_and_login(
+        &self,
+        res: &Resources,
+        medusa_name: &str,
+        out: &mut Progress<'_>,
+    ) -> Result<(Url, Option<TlsProxy>), String> {
+        let medusa_url = self.base_url(res, medusa_name).await?;
+        let proxy = if self.tls {
+            Some(TlsProxy::start(&medusa_url).await?)
+        } else {
+            None
+        };
+        let base_url = proxy.as_ref().map_or(medusa_url, TlsProxy::base_url);
+        let t = Instant::now();
+        out.say(&format!(
+            "container: waiting for POST {base_url}admin/auth to answer 200..."
+        ));
+        let ca = proxy.as_ref().map(TlsProxy::ca_pem);
+        self.wait_for_login(res, medusa_name, &base_url, ca).await?;
+        out.say(&format!(" done in {:.1}s\n", t.elapsed().as_secs_f64()));
+        Ok((base_url, proxy))
+    }
+
+    /// The run's private network, noted in `res` before it is created.
+    async fn create_network(&self, res: &mut Resources) -> Result<String, String> {
+        let network = format!("{NAME_PREFIX}{}", res.run_id);
+        res.network = Some(network.clone());
+        let request = NetworkCreateRequest {
+            name: network.clone(),
+            driver: Some("bridge".into()),
+            labels: Some([(RUN_LABEL.to_owned(), res.run_id.clone())].into()),
+            ..Default::default()
+        };
+        match timeout_at(self.deadline, res.docker.create_network(request)).await {
+            Ok(Ok(_)) => Ok(network),
+            Ok(Err(e)) => Err(format!(
+                "cannot create the network {network}: {}\n  fix: check the Docker engine ({}); `docker network prune` frees address pools",
+                engine_error(&e),
+                self.host
+            )),
+            Err(_) => Err(self.timed_out("creating the network", None)),
+        }
+    }
+
+    /// PostgreSQL: reachable by its container name on the private network
+    /// only. Returns that name.
+    async fn start_postgres(
+        &self,
+        res: &mut Resources,
+        out: &mut Progress<'_>,
+        network: &str,
+    ) -> Result<String, String> {
+        let pg_name = format!("{NAME_PREFIX}{}-postgres", res.run_id);
+        let t = Instant::now();
+        out.say(&format!(
+            "container: starting postgres (image {})...",
+            self.postgres.descriptor()
+        ));
+        let pg = self
+            .postgres
+            .generic()
+            .with_network(network)
+            .with_container_name(pg_name.as_str())
+            .with_label(RUN_LABEL, res.run_id.as_str())
+            .with_env_var("POSTGRES_PASSWORD", self.secrets.postgres_password.expose())
+            .with_env_var("POSTGRES_DB", "medusa")
+            .with_host_config_modifier(|hc| {
+                hc.publish_all_ports = Some(false);
+            });
+        self.start_container(res, &pg_name, "postgres", self.postgres, pg)
+            .await?;
+        self.wait_for_line(res, &pg_name, "postgres", self.postgres, POSTGRES_READY)
+            .await?;
+        out.say(&format!(" ready in {:.1}s\n", t.elapsed().as_secs_f64()));
+        Ok(pg_name)
+    }
+
+    /// Medusa: migrations, the seeded admin and its API token, then the
+    /// server. Returns its container name.
+    async fn start_medusa(
+        &self,
+        res: &mut Resources,
+        out: &mut Progress<'_>,
+        network: &str,
+        pg_name: &str,
+    ) -> Result<String, String> {
+        let medusa_name = format!("{NAME_PREFIX}{}-medusa", res.run_id);
+        let t = Instant::now();
+        out.say(&format!(
+            "container: starting medusa (image {})...",
+            self.medusa.descriptor()
+        ));
+        let medusa = self.medusa_request(res, network, pg_name, &medusa_name);
+        self.start_container(res, &medusa_name, "medusa", self.medusa, medusa)
+            .await?;
+        self.wait_for_line(res, &medusa_name, "medusa", self.medusa, MEDUSA_READY)
+            .await?;
+        out.say(&format!(" ready in {:.1}s\n", t.elapsed().as_secs_f64()));
+        Ok(medusa_name)
+    }
+
+    /// The Medusa container as testcontainers starts it.
+    fn medusa_request(
+        &self,
+        res: &Resources,
+        network: &str,
+        pg_name: &str,
+        medusa_name: &str,
+    ) -> testcontainers::ContainerRequest<GenericImage> {
+        let database_url = format!(
+            "postgres://postgres:{}@{pg_name}:5432/medusa",
+            self.secrets.postgres_password.expose()
+        );
+        self.medusa
+            .generic()
+            .with_exposed_port(MEDUSA_PORT.tcp())
+            .with_network(network)
+            .with_container_name(medusa_name)
+            .with_label(RUN_LABEL, res.run_id.as_str())
+            .with_env_var("DATABASE_URL", database_url)
+            .with_env_var("JWT_SECRET", self.secrets.jwt_secret.expose())
+            .with_env_var("COOKIE_SECRET", self.secrets.cookie_secret.expose())
+            .with_env_var("MEDUSA_ADMIN_EMAIL", ADMIN_EMAIL)
+            .with_env_var(
+                "MEDUSA_ADMIN_PASSWORD",
+                self.secrets.admin_password.expose(),
+            )
+            .with_env_var("MEDUSA_API_TOKEN", self.secrets.api_token.expose())
+            .with_env_var("MEDUSA_CREATE_USER", "sql")
+            .with_env_var("ADMIN_CORS", ADMIN_CORS)
+            .with_env_var(
+                "NODE_ENV",
+                if self.tls {
+                    "production"
+                } else {
+                    "development"
+                },
+            )
+            .with_env_var("PORT", MEDUSA_PORT.to_string())
+    }
+
+    async fn start_container(
+        &self,
+        res: &mut Resources,
+        name: &str,
+        role: &str,
+        image: &ImageRef,
+        request: testcontainers::ContainerRequest<GenericImage>,
+    ) -> Result<(), String> {
+        // Noted before the call: if this future is dropped half-way, the
+        // container is still removed by name.
+        res.names.push(name.to_owned());
+        match timeout_at(self.deadline, request.start()).await {
+            Ok(Ok(container)) => {
+                res.containers.push((name.to_owned(), container));
+                Ok(())
+            }
+            Ok(Err(e)) => Err(format!(
+                "the {role} container (image {}) could not be started: {e}\n  fix: check the image ({}; {BUILD_COMMAND} --force --only {role} rebuilds it) and the Docker engine ({})",
+                image.descriptor(),
+                image.var,
+                self.host
+            )),
+            Err(_) => Err(self.timed_out(&format!("starting the {role} container"), None)),
+        }
+    }
+
+    /// Follows the container's stdout until `line` appears; fails when the
+    /// container exits first or the deadline passes. (Not testcontainers'
+    /// `WaitFor::message_on_stdout`: when that wait fails, testcontainers
+    /// removes the container at once, and its exit status and last log
+    /// lines, which the error message shows, are gone with it.)
+    async fn wait_for_line(
+        &self,
+        res: &Resources,
+        name: &str,
+        role: &str,
+        image: &ImageRef,
+        line: &str,
+    ) -> Result<(), String> {
+        let options = LogsOptionsBuilder::new()
+            .follow(true)
+            .stdout(true)
+            .stderr(false)
+            .build();
+        let mut logs = res.docker.logs(name, Some(options));
+        let mut partial = String::new();
+        loop {
+            match timeout_at(self.deadline, logs.next()).await {
+                Err(_) => {
+                    let tail = self.log_tail(&res.docker, name).await;
+                    return Err(self.timed_out(
+                        &format!(
+                            "waiting for the {role} container (image {}) to print \"{line}\"",
+                            image.descriptor()
+                        ),
+                        Some(tail),
+                    ));
+                }
+                Ok(Some(Ok(chunk))) => {
+                    partial.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+                    if partial.contains(line) {
+                        return Ok(());
+                    }
+                    // keep only the unfinished last line
+                    if let Some(pos) = partial.rfind('\n') {
+                        partial.drain(..=pos);
+                    }
+                }
+                Ok(Some(Err(e))) => {
+                    return Err(format!(
+                        "lost the {role} container's log stream: {}\n  fix: check the Docker engine ({})",
+                        engine_error(&e),
+                        self.host
+                    ));
+                }
+                Ok(None) => return Err(self.exited(res, name, role, image).await),
+            }
+        }
+    }
+
+    async fn base_url(&self, res: &Resources, name: &str) -> Result<Url, String> {
+        let container = res
+            .containers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+            .ok_or_else(|| format!("internal error: no container {name}"))?;
+        let host = timeout(ENGINE_CALL_TIMEOUT, container.get_host())
+            .await
+            .map_err(|_| "the Docker engine did not say which host to reach Medusa on".to_owned())?
+            .map_err(|e| format!("cannot tell which host to reach Medusa on: {e}"))?;
+        let port = timeout(
+            ENGINE_CALL_TIMEOUT,
+            container.get_host_port_ipv4(MEDUSA_PORT),
+        )
+        .await
+        .map_err(|_| "the Docker engine did not say which port Medusa is published on".to_owned())?
+        .map_err(|e| format!("Medusa's port {MEDUSA_PORT} is not published: {e}"))?;
+        let raw = match host {
+            url::Host::Ipv6(ip) => format!("http://[{ip}]:{port}"),
+            other => format!("http://{other}:{port}"),
+        };
+        Url::parse(&raw).map_err(|e| format!("bad base URL {raw}: {e}"))
+    }
+
+    /// The ready line says `/health` answers; this makes sure the seeded
+    /// admin can log in, so the first scenario does not race the seeding.
+    /// Over https (`ca_pem`: the proxy's CA) the session cookie must also be
+    /// `Secure`: the proof that Medusa runs in production mode and trusts
+    /// the proxy's `X-Forwarded-Proto`.
+    async fn wait_for_login(
+        &self,
+        res: &Resources,
+        name: &str,
+        base_url: &Url,
+        ca_pem: Option<&str>,
+    ) -> Result<(), String> {
+        let settings = ClientSettings {
+            base_url: base_url.clone(),
+            ca_cert_pem: ca_pem.map(|p| p.as_bytes().to_vec()),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+            max_retries: 0,
+        };
+        let client = Client::new(&settings, &V1).map_err(|e| e.to_string())?;
+        let body = Body::Json(serde_json::json!({
+            "email": ADMIN_EMAIL,
+            "password": self.secrets.admin_password.expose(),
+        }));
+        let route = V1.route(Call::CreateSession);
+        let mut last = String::from("no answer yet");
+        loop {
+            let attempt = client.send(Call::CreateSession, &Auth::None, &body);
+            match timeout_at(self.deadline, attempt).await {
+                Ok(Ok(ex)) if ex.status == 200 => {
+                    if ca_pem.is_some() && !has_secure_session_cookie(&ex) {
+                        return Err(format!(
+                            "POST {base_url}admin/auth answered 200 without a Secure session cookie: the Medusa image ({}) does not run in production mode behind the TLS proxy\n  fix: the image must pass NODE_ENV to Medusa (docker/medusa-v1/)",
+                            self.medusa.var
+                        ));
+                    }
+                    return Ok(());
+                }
+                Ok(Ok(ex)) => last = format!("last answer: HTTP {}", ex.status),
+                Ok(Err(e)) => last = format!("last attempt: {}", e.reason),
+                Err(_) => {}
+            }
+            if tokio::time::Instant::now() >= self.deadline {
+                let tail = self.log_tail(&res.docker, name).await;
+                return Err(self.timed_out(
+                    &format!(
+                        "waiting for {} {base_url}{} to answer 200 ({last})",
+                        route.method,
+                        route.path.trim_start_matches('/')
+                    ),
+                    Some(tail),
+                ));
+            }
+            if !is_running(&res.docker, name).await {
+                return Err(self.exited(res, name, "medusa", self.medusa).await);
+            }
+            sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn timed_out(&self, doing: &str, tail: Option<String>) -> String {
+        let mut msg = format!(
+            "the containers were not ready within {}s ({TIMEOUT_VAR}): timed out {doing}",
+            self.budget.as_secs()
+        );
+        if let Some(tail) = tail {
+            msg.push_str(&tail);
+        }
+        msg.push_str(&format!(
+            "\n  fix: on a slow or busy machine raise {TIMEOUT_VAR} (e.g. {TIMEOUT_VAR}=600); otherwise the log lines above say what it was doing"
+        ));
+        msg
+    }
+
+    async fn exited(&self, res: &Resources, name: &str, role: &str, image: &ImageRef) -> String {
+        let status = match timeout(
+            ENGINE_CALL_TIMEOUT,
+            res.docker
+                .inspect_container(name, None::<InspectContainerOptions>),
+        )
+        .await
+        {
+            Ok(Ok(info)) => info
+                .state
+                .and_then(|s| s.exit_code)
+                .map_or_else(|| "an unknown status".to_owned(), |c| format!("status {c}")),
+            _ => "an unknown status".to_owned(),
+        };
+        let tail = self.log_tail(&res.docker, name).await;
+        format!(
+            "the {role} container (image {}, {}) exited with {status} during start-up{tail}\n  fix: {} must name an image built from docker/{}/ (by {BUILD_COMMAND}); its log lines above say why it stopped;\n       a broken image is rebuilt by {BUILD_COMMAND} --force --only {role}",
+            image.descriptor(),
+            image.var,
+            image.var,
+            if role == "medusa" { "medusa-v1" } else { role },
+        )
+    }
+
+    /// The container's last log lines (stdout and stderr, SQL query echoes
+    /// left out), masked, indented, ready to append to a message.
+    async fn log_tail(&self, docker: &Docker, name: &str) -> String {
+        let options = LogsOptionsBuilder::new()
+            .follow(false)
+            .stdout(true)
+            .stderr(true)
+            .tail("400")
+            .build();
+        let collect = docker
+            .logs(name, Some(options))
+            .take_while(|r| std::future::ready(r.is_ok()))
+            .filter_map(|r| std::future::ready(r.ok()))
+            .collect::<Vec<_>>();
+        let chunks = match timeout(ENGINE_CALL_TIMEOUT, collect).await {
+            Ok(chunks) => chunks,
+            Err(_) => return "\n  (its log could not be read in time)".to_owned(),
+        };
+        let text: String = chunks
+            .into_iter()
+            .map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
+            .collect();
+        format_log_tail(name, &text, self.redactor)
+    }
+}
+
+/// Whether the session cookie `ex` sets is `Secure`.
+fn has_secure_session_cookie(ex: &Exchange) -> bool {
+    ex.cookies_named(V1.session_cookie)
+        .iter()
+        .any(|c| c.secure() == Some(true))
+}
+
+/// The last [`LOG_TAIL`] lines of `text`, SQL query echoes left out, masked.
+pub(super) fn format_log_tail(name: &str, text: &str, redactor: &Redactor) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with("query:"))
+        .collect();
+    if lines.is_empty() {
+        return format!("\n  container {name} printed nothing");
+    }
+    let start = lines.len().saturating_sub(LOG_TAIL);
+    let mut out = format!(
+        "\n  last {} log lines of {name} (secrets redacted):",
+        lines.len() - start
+    );
+    for line in &lines[start..] {
+        let line: String = line.chars().take(300).collect();
+        out.push_str("\n    | ");
+        out.push_str(&redactor.mask(&line));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_tails_are_short_masked_and_skip_sql() {
+        let r = Redactor::new();
+        r.add("hunter22secret");
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!("line {i}\nquery: SELECT {i}\n"));
+        }
+        text.push_str("password is hunter22secret\n");
+        let tail = format_log_tail("c1", &text, &r);
+        assert!(!tail.contains("hunter22secret"), "{tail}");
+        assert!(tail.contains("[REDACTED]"), "{tail}");
+        assert!(!tail.contains("query:"), "{tail}");
+        assert_eq!(tail.matches("\n    | ").count(), LOG_TAIL, "{tail}");
+        assert!(
+            tail.contains("line 49") && !tail.contains("line 30\n"),
+            "{tail}"
+        );
+        assert!(format_log_tail("c1", "", &r).contains("printed nothing"));
+    }
+
+    #[test]
+    fn only_a_secure_session_cookie_counts() {
+        let login = |cookies: &[&str]| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            for c in cookies {
+                headers.append(reqwest::header::SET_COOKIE, c.parse().unwrap());
+            }
+            Exchange {
+                call: Call::CreateSession,
+                method: "POST".into(),
+                path: "/admin/auth".into(),
+                request_headers: Vec::new(),
+                request_body: None,
+                status: 200,
+                headers,
+                body: Vec::new(),
+                truncated: false,
+                retries: 0,
+            }
+        };
+        let secure = "connect.sid=s%3Aa.b; Path=/; HttpOnly; Secure; SameSite=None";
+        assert!(has_secure_session_cookie(&login(&[secure])));
+        assert!(!has_secure_session_cookie(&login(&[
+            "connect.sid=s%3Aa.b; Path=/; HttpOnly"
+        ])));
+        assert!(!has_secure_session_cookie(&login(&[
+            "other=x; Secure",
+            "connect.sid=s%3Aa.b; Path=/"
+        ])));
+        assert!(!has_secure_session_cookie(&login(&[])));
+    }
+}
