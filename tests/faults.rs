@@ -3,14 +3,17 @@
 //! commit, the whole suite runs once against it and must fail with a report
 //! of the check that fault breaks; with no fault it must pass. Prints the
 //! fault -> verdict -> catching scenarios table and the mutation score.
+//! A fault the preflight refuses (a backend that is not a Medusa admin API
+//! to it) counts as caught by the check `preflight`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use medusa_conformance::app;
+use medusa_conformance::app::{self, RunError};
 use medusa_conformance::cli::config_from_lookup;
-use medusa_conformance::core::record::Outcome;
+use medusa_conformance::core::record::{FailedCheck, Outcome, PREFLIGHT};
+use medusa_conformance::target::TargetError;
 use medusa_conformance::target::reference::Fault;
 
 /// The check(s) whose report proves the suite saw *this* fault; any one
@@ -34,9 +37,9 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
         JsonAsTextPlain | ErrorAsHtml => &["content type"],
         ErrorWithoutType => &["schema Error"],
         TruncatedJson => &["json"],
-        WhoamiWithoutCredentials | AcceptTamperedCookie | AcceptForeignJwt | ApiTokenAsBearer => {
-            &[WHOAMI]
-        }
+        // It answers the preflight's request without credentials.
+        WhoamiWithoutCredentials => &["preflight"],
+        AcceptTamperedCookie | AcceptForeignJwt | ApiTokenAsBearer => &[WHOAMI],
         IgnoreBearer | IgnoreApiToken | TokenFromOtherSecret | LoginWithoutSession => &[WHOAMI],
         LogoutKeepsSession | LogoutEndsAllSessions => &[WHOAMI],
         LogoutWithoutCredentials => &[LOGOUT],
@@ -67,9 +70,21 @@ async fn run_with(faults: &str) -> (Outcome, String) {
     })
     .expect("fault names from the catalog parse");
     let buf = Buf::default();
-    let outcome = app::run(&config, buf.clone())
-        .await
-        .expect("the reference backend starts");
+    let outcome = match app::run(&config, buf.clone()).await {
+        Ok(outcome) => outcome,
+        Err(RunError::Target(e @ TargetError::NotMedusa { .. })) => {
+            let _ = writeln!(buf.clone(), "{e}");
+            Outcome {
+                failed: 1,
+                failed_checks: vec![FailedCheck {
+                    scenario: PREFLIGHT.into(),
+                    check: "preflight".into(),
+                }],
+                ..Outcome::default()
+            }
+        }
+        Err(e) => panic!("the run against the reference backend fails to run: {e}"),
+    };
     let text = String::from_utf8_lossy(&buf.0.lock().expect("buffer lock")).into_owned();
     (outcome, text)
 }
