@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::select::Criteria;
 use crate::target::TargetConfig;
 
 /// A validated configuration.
@@ -26,17 +27,39 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Retries of an idempotent request after a transport error.
     pub max_retries: u32,
-    /// Only scenarios with this tag expression's tags (a single `@tag`).
-    pub tags: Option<String>,
+    /// Which scenarios run (tag expression, name, test-runner filters).
+    pub select: Criteria,
+    /// Stop starting scenarios after the first failure (`--fail-fast`).
+    pub fail_fast: bool,
     /// Where to write the JUnit XML report (`MEDUSA_JUNIT`, `--junit`).
     pub junit: Option<PathBuf>,
     /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
     /// `--cucumber-json`).
     pub cucumber_json: Option<PathBuf>,
-    /// How much a failed step shows (`MEDUSA_VERBOSE`): 0 the failure
+    /// Where to write the HTML report (`MEDUSA_HTML`, `--html`).
+    pub html: Option<PathBuf>,
+    /// Whether the console uses colours (`--color`; `auto` also follows
+    /// `NO_COLOR` and whether the output is a terminal).
+    pub color: ColorChoice,
+    /// Terse console output, as the test runner's `--format terse` / `-q`
+    /// asks.
+    pub terse: bool,
+    /// How much a failed step shows (`-v`, `-vv`, `MEDUSA_VERBOSE`): 0 the failure
     /// report, 1 also the scenario's state (the World's `Debug`, secrets
     /// masked), 2 also doc strings. Console and JUnit report alike.
     pub verbose: u8,
+}
+
+/// When the console uses colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// A configuration mistake, with what to do about it.

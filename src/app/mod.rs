@@ -12,7 +12,7 @@ pub mod config;
 pub mod error;
 pub mod signal;
 
-pub use config::{Config, ConfigError};
+pub use config::{ColorChoice, Config, ConfigError};
 pub use error::{RunError, verdict};
 
 use std::io::Write;
@@ -26,14 +26,64 @@ use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
 use crate::core::record::Outcome;
 use crate::core::redact::{RedactingWriter, Redactor};
+use crate::core::select::{Pick, ScenarioInfo};
 use crate::http::{Client, ClientSettings};
 use crate::report::{self, FixedCli, Reports};
+use crate::suite::catalog;
 use crate::suite::context::SuiteContext;
-use crate::suite::filter::{LeftOut, Selection};
+use crate::suite::filter::Selection;
 use crate::suite::run::{SuiteResult, SuiteSettings};
 use crate::suite::world::AuthWorld;
-use crate::target::{self, Backend};
+use crate::target::{self, Backend, TargetConfig};
 use signal::{quiet_report_panics, shutdown_signal};
+
+/// The scenarios of the feature files and, for each, whether the run
+/// would run it: what `--list` prints, found without starting anything.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Every scenario and its pick, in file order.
+    pub scenarios: Vec<(ScenarioInfo, Pick)>,
+    /// Feature files that did not parse (the run reports them and is red).
+    pub parse_errors: Vec<String>,
+}
+
+impl Plan {
+    /// How many scenarios would run.
+    pub fn to_run(&self) -> usize {
+        self.count(|p| p == Pick::Run)
+    }
+
+    /// How many scenarios are selected but left out.
+    pub fn left_out(&self) -> usize {
+        self.count(|p| matches!(p, Pick::LeftOut(_)))
+    }
+
+    fn count(&self, f: impl Fn(Pick) -> bool) -> usize {
+        self.scenarios.iter().filter(|(_, p)| f(*p)).count()
+    }
+}
+
+/// Reads the feature files and decides, for each scenario, whether a run
+/// of `config` runs it. Sends nothing, starts nothing.
+pub fn plan(config: &Config) -> Plan {
+    let found = catalog::discover(&config.features, &config.path_base);
+    let have_token = match &config.target {
+        TargetConfig::Url { credentials, .. } => credentials.api_token.is_some(),
+        // The reference backend and the containers seed their own token.
+        TargetConfig::Reference { .. } | TargetConfig::Container(_) => true,
+    };
+    Plan {
+        scenarios: found
+            .scenarios
+            .into_iter()
+            .map(|s| {
+                let pick = config.select.pick(&s, have_token);
+                (s, pick)
+            })
+            .collect(),
+        parse_errors: found.parse_errors,
+    }
+}
 
 /// Runs the suite as `config` says, writing progress and failures
 /// (redacted) to `out`. Whatever the run started (reference backend,
@@ -92,12 +142,11 @@ async fn run_scenarios<W: Write + Send + 'static>(
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
     let preflight_retry = target::preflight(&client).await?;
-    let selection = Selection {
-        tags: config.tags.clone(),
-        have_token: credentials.api_token.is_some(),
-        path_base: config.path_base.clone(),
-        left_out: LeftOut::default(),
-    };
+    let plan = plan(config);
+    let selection = Selection::new(
+        plan.scenarios.iter().map(|(s, p)| (s, *p)),
+        &config.path_base,
+    );
     let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));
     let _ = writeln!(
         out,
@@ -145,6 +194,7 @@ async fn run_suite<W: Write + Send + 'static>(
     let settings = SuiteSettings {
         features: config.features.clone(),
         concurrency: config.concurrency,
+        fail_fast: config.fail_fast,
     };
     crate::suite::run::run(ctx, &settings, selection, writers).await
 }

@@ -1,49 +1,157 @@
 //! Layer 5, the command line: what `medusa-conformance` and `cargo test
 //! --test conformance` run. Reads the arguments and the environment (the
-//! only module that does) into an app [`Config`], runs it, prints the
-//! summary or the error, and returns the exit code for `main` to exit with.
+//! only module that does) into an app [`Config`], then lists, runs, or
+//! says what is wrong, and returns the exit code for `main` to exit with.
+//!
+//! The conformance test target (`harness = false`) is a test runner's
+//! citizen: each scenario is a test, `--list` prints them as libtest does,
+//! a test-runner filter that selects nothing is a run of zero tests
+//! (`cargo test redact` passes its filter to every test binary), and a
+//! failing scenario exits non-zero with its report. [`single_test`] gives
+//! another `harness = false` target the same manners.
 
 mod args;
 mod env;
 
-pub use env::{VARS, config_from_env, config_from_lookup};
+pub use env::{config_from_env, config_from_lookup};
 
+use std::io::Write;
 use std::time::Instant;
 
-use crate::app::{self, Config, ConfigError, RunError};
+use crate::app::{self, Config, Plan, RunError};
 use crate::core::redact::Redactor;
+use crate::core::select::Pick;
 use crate::exit;
 use crate::report::console;
-use args::Command;
+use crate::target::reference::Fault;
+use args::Parsed;
 
-/// Runs the command line with `args` (without the program name) and the
-/// process environment; returns the exit code.
+/// Who runs the command line: it decides what a selection of nothing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    /// `medusa-conformance`: a gate; selecting nothing is red.
+    Binary,
+    /// The conformance test target under `cargo test` or `cargo nextest`:
+    /// a test-runner filter that selects nothing is zero tests, green.
+    TestHarness,
+}
+
+/// Runs `medusa-conformance` with `args` (without the program name) and
+/// the process environment; returns the exit code.
 pub fn main_with_args(args: &[String]) -> u8 {
-    let flags = match args::parse(args) {
-        Ok(Command::Run(flags)) => flags,
-        Ok(Command::Help) => {
-            args::print_help();
+    main_as(Runner::Binary, args)
+}
+
+/// Runs the conformance test target (`cargo test --test conformance --
+/// ARGS`, `cargo nextest run`): the same parser and settings as the
+/// binary; returns the exit code.
+pub fn test_harness_main(args: &[String]) -> u8 {
+    main_as(Runner::TestHarness, args)
+}
+
+fn main_as(runner: Runner, args: &[String]) -> u8 {
+    let inputs = match args::parse(args, |k| std::env::var(k).ok()) {
+        Parsed::Inputs(inputs) => inputs,
+        Parsed::Print(text) => {
+            print!("{text}");
             return exit::OK;
         }
-        Ok(Command::ListFaults) => {
-            args::print_faults();
-            return exit::OK;
+        Parsed::Wrong(problem, fix) => {
+            return report_error(&RunError::Config(app::ConfigError::new(problem, fix)));
         }
+    };
+    if inputs.args.list_faults {
+        print_faults();
+        return exit::OK;
+    }
+    let listing = inputs.args.list;
+    let config = match env::build(&inputs, !listing) {
+        Ok(config) => config,
         Err(e) => return report_error(&RunError::Config(e)),
     };
-    let config = match config_from_env() {
-        Ok(mut config) => {
-            // Flags win over the environment.
-            flags.apply(&mut config);
-            config
-        }
-        Err(e) => return report_error(&RunError::Config(e)),
-    };
+    if listing {
+        return list(&config);
+    }
+    let plan = app::plan(&config);
+    if runner == Runner::TestHarness
+        && config.select.narrows()
+        && plan.to_run() == 0
+        && plan.parse_errors.is_empty()
+    {
+        return zero_tests(&plan);
+    }
     match run(&config) {
         Ok(()) => exit::OK,
         Err(RunError::ContractBroken { .. }) => exit::CONTRACT,
         Err(e) => report_error(&e),
     }
+}
+
+/// Prints the selected scenarios as `--list` does: libtest's `name: test`
+/// lines (all that `--format terse` prints, for test runners), with each
+/// scenario's file:line and tags in the pretty format. Exit 1 if a
+/// feature file does not parse.
+fn list(config: &Config) -> u8 {
+    let plan = app::plan(config);
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the listing, quietly.
+    let _ = write_list(&mut out, &plan, config.terse);
+    for e in &plan.parse_errors {
+        eprintln!("error: a feature file does not parse: {e}");
+    }
+    if plan.parse_errors.is_empty() {
+        exit::OK
+    } else {
+        exit::CONTRACT
+    }
+}
+
+fn write_list(out: &mut dyn Write, plan: &Plan, terse: bool) -> std::io::Result<()> {
+    let shown: Vec<_> = plan
+        .scenarios
+        .iter()
+        .filter(|(_, pick)| *pick != Pick::Out)
+        .collect();
+    for (s, pick) in &shown {
+        if terse {
+            writeln!(out, "{}: test", s.test_name)?;
+            continue;
+        }
+        let tags: Vec<String> = s.tags.iter().map(|t| format!("@{t}")).collect();
+        let note = match pick {
+            Pick::LeftOut(reason) => format!("  (ignored: left out, {reason})"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{}: test  {}:{}  {}{note}",
+            s.test_name,
+            s.path,
+            s.line,
+            tags.join(" ")
+        )?;
+    }
+    if !terse {
+        writeln!(out, "\n{} tests, 0 benchmarks", shown.len())?;
+    }
+    out.flush()
+}
+
+/// A test-runner filter selected no scenario to run: zero tests, as
+/// libtest says it, and nothing started.
+fn zero_tests(plan: &Plan) -> u8 {
+    for (s, pick) in &plan.scenarios {
+        if let Pick::LeftOut(reason) = pick {
+            println!("  left out: {}:{}: {} ({reason})", s.path, s.line, s.name);
+        }
+    }
+    let left_out = match plan.left_out() {
+        0 => String::new(),
+        n => format!(", {n} left out"),
+    };
+    println!("running 0 scenarios: none of them matches the test-runner filter");
+    println!("conformance: 0 passed, 0 failed, 0 skipped{left_out}");
+    exit::OK
 }
 
 /// Runs `config` on a fresh runtime; prints the summary of a finished run.
@@ -69,8 +177,86 @@ fn report_error(e: &RunError) -> u8 {
     e.exit_code()
 }
 
-impl From<args::ArgError> for ConfigError {
-    fn from(e: args::ArgError) -> ConfigError {
-        ConfigError::new(e.problem, e.fix)
+/// The fault catalog of the reference backend.
+fn print_faults() {
+    for f in Fault::ALL {
+        println!("{:<28} {}", f.name(), f.description());
+    }
+}
+
+/// What a `harness = false` test target with one test called `name` does
+/// with the test runner's arguments: `Some(code)` when it is done (a
+/// `--list`, or a filter, `--skip` or `--ignored` that leaves the test
+/// out), `None` when the test should run. Its other flags are accepted
+/// and have no effect.
+pub fn single_test(name: &str, args: &[String]) -> Option<u8> {
+    let mut list = false;
+    let (mut exact, mut ignored, mut terse) = (false, false, false);
+    let (mut filters, mut skip) = (Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--list" => list = true,
+            "--exact" => exact = true,
+            "--ignored" => ignored = true,
+            "--format=terse" | "-q" | "--quiet" => terse = true,
+            "--format" => terse = it.next().is_some_and(|f| f == "terse"),
+            "--skip" => skip.extend(it.next().cloned()),
+            "--test-threads" | "--color" | "--logfile" => {
+                it.next();
+            }
+            flag if flag.starts_with('-') => {}
+            filter => filters.push(filter.to_owned()),
+        }
+    }
+    let matches = |f: &String| {
+        if exact {
+            name == f
+        } else {
+            name.contains(f.as_str())
+        }
+    };
+    let selected = (filters.is_empty() || filters.iter().any(matches))
+        && !skip.iter().any(matches)
+        // It has no ignored test.
+        && !ignored;
+    if list {
+        if selected {
+            println!("{name}: test");
+        }
+        if !terse {
+            println!("\n{} tests, 0 benchmarks", usize::from(selected));
+        }
+        return Some(exit::OK);
+    }
+    if !selected {
+        println!("running 0 tests: {name} does not match the test-runner filter");
+        return Some(exit::OK);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(a: &[&str]) -> Option<u8> {
+        single_test(
+            "fault_catalog",
+            &a.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn a_single_test_target_follows_the_test_runner() {
+        assert_eq!(single(&[]), None);
+        assert_eq!(single(&["--include-ignored", "--test-threads", "2"]), None);
+        assert_eq!(single(&["fault"]), None);
+        assert_eq!(single(&["fault_catalog", "--exact", "--nocapture"]), None);
+        assert_eq!(single(&["redact"]), Some(exit::OK));
+        assert_eq!(single(&["fault", "--exact"]), Some(exit::OK));
+        assert_eq!(single(&["--skip", "catalog"]), Some(exit::OK));
+        assert_eq!(single(&["--ignored"]), Some(exit::OK));
+        assert_eq!(single(&["--list", "--format", "terse"]), Some(exit::OK));
     }
 }

@@ -12,3 +12,4 @@ pub mod jwt;
 pub mod random;
 pub mod record;
 pub mod redact;
+pub mod select;

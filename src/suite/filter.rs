@@ -1,14 +1,16 @@
-//! Which scenarios run: the one tag `MEDUSA_TAGS` names (if any), and not
-//! the @api-token ones when there is no API token. Those are left out on
-//! purpose and noted as [`LeftOutScenario`] records, never passed over in
-//! silence.
+//! Which scenarios run, as the run's plan decided them (see
+//! `core::select`): cucumber's filter admits exactly those. Scenarios the
+//! plan leaves out on purpose (the @api-token ones without an API token)
+//! are noted as [`LeftOutScenario`] records, never passed over in silence.
 
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
 
-use crate::core::record::{LeftOutScenario, NO_API_TOKEN, StepRecord};
+use crate::core::record::{LeftOutScenario, StepRecord};
+use crate::core::select::{Pick, ScenarioInfo};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
 #[derive(Debug, Clone, Default)]
@@ -30,14 +32,16 @@ impl LeftOut {
     }
 }
 
+/// A scenario's key: its feature file as parsed, and its line.
+type Key = (PathBuf, usize);
+
 /// What decides whether a scenario runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Only scenarios with this tag (`@login`), if set.
-    pub tags: Option<String>,
-    /// Whether an API token is configured (else @api-token scenarios are
-    /// left out).
-    pub have_token: bool,
+    /// The scenarios that run.
+    run: HashSet<Key>,
+    /// The scenarios left out on purpose, and why.
+    left_out_reasons: HashMap<Key, &'static str>,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -46,6 +50,30 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The selection of a plan: each scenario and its [`Pick`].
+    pub fn new<'a>(
+        picks: impl IntoIterator<Item = (&'a ScenarioInfo, Pick)>,
+        path_base: &str,
+    ) -> Selection {
+        let mut sel = Selection {
+            path_base: path_base.to_owned(),
+            ..Selection::default()
+        };
+        for (s, pick) in picks {
+            let key = (s.source.clone(), s.line);
+            match pick {
+                Pick::Run => {
+                    sel.run.insert(key);
+                }
+                Pick::LeftOut(reason) => {
+                    sel.left_out_reasons.insert(key, reason);
+                }
+                Pick::Out => {}
+            }
+        }
+        sel
+    }
+
     /// Whether the scenario runs; notes it if it is left out on purpose.
     pub fn admits(
         &self,
@@ -53,23 +81,14 @@ impl Selection {
         rule: Option<&gherkin::Rule>,
         sc: &gherkin::Scenario,
     ) -> bool {
-        let all_tags: Vec<&String> = feat
-            .tags
-            .iter()
-            .chain(rule.iter().flat_map(|r| &r.tags))
-            .chain(sc.tags.iter())
-            .collect();
-        if let Some(t) = &self.tags
-            && !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t)
-        {
-            return false;
+        let key = (feat.path.clone().unwrap_or_default(), sc.position.line);
+        if self.run.contains(&key) {
+            return true;
         }
-        if !self.have_token && all_tags.iter().any(|t| t.as_str() == "api-token") {
-            self.left_out
-                .note(self.record(feat, rule, sc, NO_API_TOKEN));
-            return false;
+        if let Some(reason) = self.left_out_reasons.get(&key) {
+            self.left_out.note(self.record(feat, rule, sc, reason));
         }
-        true
+        false
     }
 
     /// The record of a left-out scenario (plain data: reports read it).
@@ -117,7 +136,7 @@ fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
 }
 
 /// `path` relative to `base`, as cucumber's writers print it.
-fn trim_path<'a>(path: &'a str, base: &str) -> &'a str {
+pub(crate) fn trim_path<'a>(path: &'a str, base: &str) -> &'a str {
     let trimmed = if base.is_empty() {
         path
     } else {
