@@ -5,13 +5,15 @@
 //! fault -> verdict -> catching scenarios table and the mutation score.
 //! A fault the preflight refuses (a backend that is not a Medusa admin API
 //! to it) counts as caught by the check `preflight`.
+//!
+//! To test runners this target is one test, `fault_catalog`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use medusa_conformance::app::{self, RunError};
-use medusa_conformance::cli::config_from_lookup;
+use medusa_conformance::cli::{config_from_lookup, single_test};
 use medusa_conformance::core::record::{FailedCheck, Outcome, PREFLIGHT};
 use medusa_conformance::target::TargetError;
 use medusa_conformance::target::reference::Fault;
@@ -105,6 +107,10 @@ fn summarize(scenarios: &[String]) -> String {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = single_test("fault_catalog", &args) {
+        std::process::exit(i32::from(code));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
