@@ -229,13 +229,20 @@ fn learn_secrets(ctx: &SuiteContext, ex: &Exchange) {
     }
 }
 
-/// The cookie with one character of its signature changed.
+/// The cookie with one character of its signature changed, still well
+/// formed: a letter or digit outside any `%XX` escape, so the backend sees
+/// a wrong signature, not a malformed cookie (which a backend that skips
+/// the signature check would refuse too).
 fn tamper(value: &str) -> String {
     let mut chars: Vec<char> = value.chars().collect();
     let start = value.rfind('.').map(|i| i + 1).unwrap_or(0);
-    let i = start + (chars.len() - start) / 2;
-    if let Some(c) = chars.get_mut(i) {
-        *c = if *c == 'A' { 'B' } else { 'A' };
+    let escaped = |i: usize| (i >= 1 && chars[i - 1] == '%') || (i >= 2 && chars[i - 2] == '%');
+    let middle = start + (chars.len() - start) / 2;
+    let pick = (middle..chars.len())
+        .chain(start..middle)
+        .find(|&i| chars[i].is_ascii_alphanumeric() && !escaped(i));
+    if let Some(i) = pick {
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
     }
     chars.into_iter().collect()
 }
@@ -258,4 +265,20 @@ pub(super) fn no_cookie(ex: &Exchange) -> Failure {
          or with X-Forwarded-Proto: https from a trusted proxy)",
     )
     .with_exchange(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tamper;
+
+    #[test]
+    fn a_tampered_cookie_keeps_its_form() {
+        // The middle of this signature is inside `%2B`: the change moves on.
+        let v = "s%3Asid.ab%2Bcd";
+        let t = tamper(v);
+        assert_ne!(t, v);
+        assert!(t.starts_with("s%3Asid.") && t.contains("%2B"), "{t}");
+        assert_eq!(tamper("s%3Asid.abcd"), "s%3Asid.abAd");
+        assert_eq!(tamper("s%3Asid.abAd"), "s%3Asid.abBd");
+    }
 }
