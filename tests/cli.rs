@@ -442,3 +442,27 @@ fn libtest_flags_are_accepted_by_a_run() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert_eq!(verdict(&all).0, listed(&[], &["logout::"]).len(), "{all}");
 }
+
+#[test]
+fn a_listing_with_a_feature_that_does_not_parse_is_red() {
+    let dir = std::env::temp_dir().join(format!("mc-cli-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/features/logout.feature"),
+        dir.join("logout.feature"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.feature"),
+        "Feature: broken\n  Examples without outline\n",
+    )
+    .unwrap();
+    let out = run(&[], &["--list", "--features", dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("logout::") && all.contains("error: a feature file does not parse"),
+        "{all}"
+    );
+}
