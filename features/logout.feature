@@ -20,6 +20,12 @@ Feature: Log out (deleteSession, DELETE /admin/auth)
     When I ask who I am with the session cookie
     Then the response status is 200
 
+  Scenario: A second logout with the same cookie is refused
+    When I log out with the session cookie
+    Then the response status is 200
+    When I log out with the session cookie
+    Then the response status is 401
+
   Scenario: Logging out ends only the session it was sent with
     Given I have logged in a second time in another session
     When I log out with the session cookie

@@ -599,6 +599,9 @@ print_env() {
     "$1" "$MEDUSA_ADMIN_EMAIL" "$MEDUSA_ADMIN_PASSWORD" "$MEDUSA_API_TOKEN"
   # the server's JWT secret, for tests that forge tokens (expired, store-domain, unknown user)
   printf 'export MEDUSA_JWT_SECRET=%q\n' "$MEDUSA_V1_JWT_SECRET"
+  # the first admin_cors origin (medusa-config.js default), for the CORS scenarios
+  local cors="${MEDUSA_V1_ADMIN_CORS:-http://localhost:7000,http://localhost:7001}"
+  printf 'export MEDUSA_ADMIN_ORIGIN=%q\n' "${cors%%,*}"
 }
 
 status() {

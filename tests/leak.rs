@@ -197,7 +197,7 @@ fn a_passing_run_leaks_nothing() {
         "the suite must pass with these secrets:\n{}",
         outputs[0].1
     );
-    assert!(outputs[0].1.contains("conformance: 37 passed"));
+    assert!(outputs[0].1.contains("conformance: 76 passed"));
     assert_no_leak(&outputs);
 }
 

@@ -573,12 +573,14 @@ struct Norm<'a> {
 }
 
 /// Headers a client (or a browser) acts on, compared verbatim.
-const COMPARED_HEADERS: [&str; 5] = [
+const COMPARED_HEADERS: [&str; 7] = [
     "vary",
     "access-control-allow-origin",
     "access-control-allow-credentials",
     "content-security-policy",
     "x-content-type-options",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
 ];
 
 fn header_values(ex: &Exchange, name: &str) -> Option<String> {
@@ -606,7 +608,11 @@ fn describe(ex: &Exchange, norm: &Norm<'_>) -> String {
     // (a length, or chunked) is what differs between two writers.
     let chunked = header_values(ex, "transfer-encoding")
         .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    let framing = if chunked {
+    // A 204 has no body: Express still sends `Content-Length: 0` (RFC 9110
+    // forbids it), hyper drops it; no client reads either.
+    let framing = if ex.status == 204 {
+        "(a 204: no body)"
+    } else if chunked {
         "chunked"
     } else if ex.headers.contains_key("content-length") {
         "content-length"
@@ -924,7 +930,9 @@ async fn reference_matches_real_medusa() {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     };
-    let cfg = ReferenceConfig::random();
+    let mut cfg = ReferenceConfig::random();
+    // Both sides allow the same admin origin, so their CORS answers compare.
+    cfg.admin_cors = vec![depth::admin_origin()];
     let server = ReferenceServer::start(cfg.clone())
         .await
         .expect("the reference backend starts");
@@ -932,8 +940,14 @@ async fn reference_matches_real_medusa() {
 
     let mut real_run = Run::new(&real).unwrap_or_else(|e| panic!("{e}"));
     let mut ref_run = Run::new(&reference).unwrap_or_else(|e| panic!("{e}"));
-    let real_result = play(&mut real_run).await;
-    let ref_result = play(&mut ref_run).await;
+    let mut real_result = play(&mut real_run).await;
+    if real_result.is_ok() {
+        real_result = depth::play(&mut real_run).await;
+    }
+    let mut ref_result = play(&mut ref_run).await;
+    if ref_result.is_ok() {
+        ref_result = depth::play(&mut ref_run).await;
+    }
     let masker = redactor(&[&real_run, &ref_run]);
     for result in [&real_result, &ref_result] {
         if let Err(e) = result {
@@ -1439,5 +1453,331 @@ mod normalisation {
             "{}",
             diffs[0]
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The contract in depth: forged tokens, CORS, cross-site shapes, exact
+// credentials, second logout (played after the cases above, on both sides)
+// ---------------------------------------------------------------------------
+
+mod depth {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// The admin origin both sides allow: `MEDUSA_PARITY_ADMIN_ORIGIN`, else
+    /// the first origin of Medusa's default `admin_cors`.
+    pub(super) fn admin_origin() -> String {
+        std::env::var("MEDUSA_PARITY_ADMIN_ORIGIN")
+            .ok()
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or_else(|| {
+                medusa_conformance::target::reference::DEFAULT_ADMIN_ORIGIN.to_owned()
+            })
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    pub(super) async fn play(run: &mut Run<'_>) -> Result<(), String> {
+        let email = run.target.admin_email.clone();
+        let password = run.target.admin_password.expose().to_owned();
+        let api_token = run.target.api_token.expose().to_owned();
+        let secret = run.target.jwt_secret.expose().as_bytes().to_vec();
+        let s = |v: &str| Secret::new(v.to_owned());
+        let creds = json!({"email": email, "password": password});
+        let admin_id = run.admin_id.clone().unwrap_or_else(|| "usr_missing".into());
+
+        // Tokens: altered copies of a real one, and tokens signed with the secret.
+        let token = run
+            .send(
+                "depth: token for the altered copies",
+                Call::GetToken,
+                Auth::None,
+                Body::Json(creds.clone()),
+            )
+            .await?;
+        let jwt = token.json().unwrap_or(Value::Null)["access_token"]
+            .as_str()
+            .unwrap_or("a.b.c")
+            .to_owned();
+        let mut parts = jwt.splitn(3, '.');
+        let (h, p, sig) = (
+            parts.next().unwrap_or_default().to_owned(),
+            parts.next().unwrap_or_default().to_owned(),
+            parts.next().unwrap_or_default().to_owned(),
+        );
+        let mut claims = decode_unverified(&jwt)
+            .map(|(_, c)| c)
+            .unwrap_or(Value::Null);
+        claims["exp"] = json!(claims["exp"].as_i64().unwrap_or(0) + 3600);
+        let now = now_secs();
+        let signed = |c: Value| sign_hs256(&c, &secret);
+        let forged = vec![
+            (
+                "alg none",
+                format!("{}.{p}.", b64(br#"{"alg":"none","typ":"JWT"}"#)),
+            ),
+            ("empty signature", format!("{h}.{p}.")),
+            (
+                "payload changed under the original signature",
+                format!("{h}.{}.{sig}", b64(claims.to_string().as_bytes())),
+            ),
+            (
+                "nbf in the future",
+                signed(
+                    json!({"user_id": admin_id, "domain": "admin", "iat": now, "nbf": now + 86_400, "exp": now + 2 * 86_400}),
+                ),
+            ),
+            (
+                "no domain",
+                signed(json!({"user_id": admin_id, "iat": now, "exp": now + 3600})),
+            ),
+            (
+                "admin's id, store domain",
+                signed(
+                    json!({"user_id": admin_id, "domain": "store", "iat": now, "exp": now + 3600}),
+                ),
+            ),
+            (
+                "no exp (accepted)",
+                signed(json!({"user_id": admin_id, "domain": "admin", "iat": now})),
+            ),
+        ];
+        for (what, t) in forged {
+            run.captured.push(t.clone());
+            run.send(
+                &format!("depth: whoami with a bearer JWT: {what}"),
+                Call::GetSession,
+                Auth::Bearer(s(&t)),
+                Body::None,
+            )
+            .await?;
+        }
+
+        // Cross-site shapes (a form and no content type are played above).
+        let json_creds = creds.to_string();
+        let boundary = "medusa-conformance-boundary";
+        let multipart = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n{email}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n{password}\r\n--{boundary}--\r\n"
+        );
+        let multipart_ct = format!("multipart/form-data; boundary={boundary}");
+        for call in [Call::CreateSession, Call::GetToken] {
+            let path = V1.route(call).path;
+            let shapes: [(&str, &str, String); 4] = [
+                ("text/plain", "text/plain;charset=UTF-8", json_creds.clone()),
+                ("multipart", &multipart_ct, multipart.clone()),
+                (
+                    "vnd.api+json",
+                    "application/vnd.api+json",
+                    json_creds.clone(),
+                ),
+                (
+                    "json with a charset",
+                    "application/json; charset=utf-8",
+                    json_creds.clone(),
+                ),
+            ];
+            for (what, ct, body) in shapes {
+                run.send_raw(
+                    &format!("depth: POST {path} sent as {what}"),
+                    "POST",
+                    path,
+                    &[("content-type", ct)],
+                    Some(body),
+                )
+                .await?;
+            }
+        }
+
+        // Credentials matched exactly.
+        let swapped: String = password
+            .chars()
+            .map(|c| {
+                if c.is_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        let variants = [
+            ("other case", swapped),
+            ("one more character", format!("{password}x")),
+            (
+                "one character less",
+                password[..password.len() - 1].to_owned(),
+            ),
+            ("surrounding spaces", format!(" {password} ")),
+        ];
+        for (what, pw) in variants {
+            for (call, route) in [(Call::CreateSession, "login"), (Call::GetToken, "token")] {
+                run.send(
+                    &format!("depth: {route} with the password: {what}"),
+                    call,
+                    Auth::None,
+                    Body::Json(json!({"email": email, "password": pw})),
+                )
+                .await?;
+            }
+        }
+        let token_variants = [
+            ("shorter", api_token[..api_token.len() - 1].to_owned()),
+            ("longer", format!("{api_token}x")),
+            ("other case", api_token.to_uppercase()),
+            (
+                "one character changed",
+                format!(
+                    "{}{}",
+                    &api_token[..api_token.len() - 1],
+                    if api_token.ends_with('x') { 'y' } else { 'x' }
+                ),
+            ),
+            (
+                "surrounding spaces (trimmed: accepted)",
+                format!(" {api_token} "),
+            ),
+        ];
+        for (what, t) in token_variants {
+            run.send(
+                &format!("depth: whoami with the API token: {what}"),
+                Call::GetSession,
+                Auth::ApiToken(s(&t)),
+                Body::None,
+            )
+            .await?;
+        }
+
+        // A cookie from a refused login, then whoami with it.
+        let refused = run
+            .send(
+                "depth: refused login",
+                Call::CreateSession,
+                Auth::None,
+                Body::Json(json!({"email": email, "password": "wrong-password"})),
+            )
+            .await?;
+        let refused_cookie =
+            session_cookie(&refused).unwrap_or_else(|| "s%3Amissing.missing".into());
+        run.send(
+            "depth: whoami with the refused login's cookie",
+            Call::GetSession,
+            Auth::Cookie(s(&refused_cookie)),
+            Body::None,
+        )
+        .await?;
+
+        // A second logout with the same cookie.
+        let login = run
+            .send(
+                "depth: second logout: login",
+                Call::CreateSession,
+                Auth::None,
+                Body::Json(creds.clone()),
+            )
+            .await?;
+        let cookie = session_cookie(&login).unwrap_or_else(|| "s%3Amissing.missing".into());
+        for what in ["first", "second"] {
+            run.send(
+                &format!("depth: second logout: {what} logout"),
+                Call::DeleteSession,
+                Auth::Cookie(s(&cookie)),
+                Body::None,
+            )
+            .await?;
+        }
+
+        // CORS: preflights and real requests from allowed and other origins.
+        let admin = admin_origin();
+        let other_scheme = match admin.strip_prefix("https://") {
+            Some(rest) => format!("http://{rest}"),
+            None => admin.replacen("http://", "https://", 1),
+        };
+        let origins = [
+            ("the admin origin", admin.clone()),
+            (
+                "a foreign origin",
+                "https://evil.medusa-conformance.test".to_owned(),
+            ),
+            ("null", "null".to_owned()),
+            (
+                "the admin origin with a suffix",
+                format!("{admin}.evil.medusa-conformance.test"),
+            ),
+            ("the admin origin over the other scheme", other_scheme),
+            (
+                "the admin origin with a trailing slash",
+                format!("{admin}/"),
+            ),
+        ];
+        for (what, origin) in &origins {
+            run.send_raw(
+                &format!("depth: preflight for POST /admin/auth from {what}"),
+                "OPTIONS",
+                "/admin/auth",
+                &[
+                    ("origin", origin),
+                    ("access-control-request-method", "POST"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                None,
+            )
+            .await?;
+            run.send_raw(
+                &format!("depth: GET /admin/auth from {what}"),
+                "GET",
+                "/admin/auth",
+                &[("origin", origin)],
+                None,
+            )
+            .await?;
+        }
+        run.send_raw(
+            "depth: preflight without an origin",
+            "OPTIONS",
+            "/admin/auth",
+            &[],
+            None,
+        )
+        .await?;
+        run.send_raw(
+            "depth: preflight for the token route from the admin origin",
+            "OPTIONS",
+            "/admin/auth/token",
+            &[
+                ("origin", &admin),
+                ("access-control-request-method", "POST"),
+            ],
+            None,
+        )
+        .await?;
+        run.send_raw(
+            "depth: preflight for an unknown admin route from the admin origin",
+            "OPTIONS",
+            "/admin/nope",
+            &[("origin", &admin), ("access-control-request-method", "GET")],
+            None,
+        )
+        .await?;
+        run.send_raw(
+            "depth: login from the admin origin",
+            "POST",
+            "/admin/auth",
+            &[("origin", &admin), ("content-type", "application/json")],
+            Some(creds.to_string()),
+        )
+        .await?;
+        run.send_raw(
+            "depth: body not JSON from the admin origin",
+            "POST",
+            "/admin/auth",
+            &[("origin", &admin), ("content-type", "application/json")],
+            Some("{not json".to_owned()),
+        )
+        .await?;
+        Ok(())
     }
 }

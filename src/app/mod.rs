@@ -25,13 +25,13 @@ use url::Url;
 use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
 use crate::core::record::Outcome;
-use crate::core::redact::{RedactingWriter, Redactor};
+use crate::core::redact::{RedactingWriter, Redactor, Secret};
 use crate::core::select::{Pick, ScenarioInfo};
 use crate::http::{Client, ClientSettings};
 use crate::report::{self, FixedCli, Reports};
 use crate::suite::catalog;
 use crate::suite::context::SuiteContext;
-use crate::suite::filter::Selection;
+use crate::suite::filter::{self, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
 use crate::suite::world::AuthWorld;
 use crate::target::{self, Backend, TargetConfig};
@@ -50,7 +50,7 @@ pub struct Plan {
 impl Plan {
     /// How many scenarios would run.
     pub fn to_run(&self) -> usize {
-        self.count(|p| p == Pick::Run)
+        self.count(|p| *p == Pick::Run)
     }
 
     /// How many scenarios are selected but left out.
@@ -58,26 +58,51 @@ impl Plan {
         self.count(|p| matches!(p, Pick::LeftOut(_)))
     }
 
-    fn count(&self, f: impl Fn(Pick) -> bool) -> usize {
-        self.scenarios.iter().filter(|(_, p)| f(*p)).count()
+    fn count(&self, f: impl Fn(&Pick) -> bool) -> usize {
+        self.scenarios.iter().filter(|(_, p)| f(p)).count()
     }
 }
 
 /// Reads the feature files and decides, for each scenario, whether a run
-/// of `config` runs it. Sends nothing, starts nothing.
+/// of `config` runs it, as far as is known before the target starts (a
+/// run decides again with what the started target gives). Sends nothing,
+/// starts nothing.
 pub fn plan(config: &Config) -> Plan {
+    plan_with(config, &filter::unavailable(&expected_credentials(config)))
+}
+
+/// The credentials `config`'s target will give, as `target::start` fills
+/// them; secrets are placeholders (only whether each is there matters).
+fn expected_credentials(config: &Config) -> Credentials {
+    let known = || Some(Secret::new("known"));
+    match &config.target {
+        TargetConfig::Url { credentials, .. } => credentials.clone(),
+        TargetConfig::Reference { .. } => Credentials {
+            admin_email: String::new(),
+            admin_password: Secret::new(""),
+            api_token: known(),
+            jwt_secret: known(),
+            admin_origin: Some(String::new()),
+        },
+        TargetConfig::Container(_) => Credentials {
+            admin_email: String::new(),
+            admin_password: Secret::new(""),
+            api_token: known(),
+            jwt_secret: None,
+            admin_origin: None,
+        },
+    }
+}
+
+/// The plan of `config` when the tags in `unavailable` cannot run.
+fn plan_with(config: &Config, unavailable: &[(&str, &str)]) -> Plan {
     let found = catalog::discover(&config.features, &config.path_base);
-    let have_token = match &config.target {
-        TargetConfig::Url { credentials, .. } => credentials.api_token.is_some(),
-        // The reference backend and the containers seed their own token.
-        TargetConfig::Reference { .. } | TargetConfig::Container(_) => true,
-    };
     Plan {
         scenarios: found
             .scenarios
             .into_iter()
             .map(|s| {
-                let pick = config.select.pick(&s, have_token);
+                let pick = config.select.pick(&s, unavailable);
                 (s, pick)
             })
             .collect(),
@@ -113,7 +138,9 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
 /// Teaches `redactor` the configured secrets, in every form they may take
 /// in the console and the report files.
 fn learn_secrets(redactor: &Redactor, credentials: &Credentials) {
-    let secrets = std::iter::once(&credentials.admin_password).chain(&credentials.api_token);
+    let secrets = std::iter::once(&credentials.admin_password)
+        .chain(&credentials.api_token)
+        .chain(&credentials.jwt_secret);
     for s in secrets {
         redactor.add(s.expose());
         report::learn_report_forms(redactor, s.expose());
@@ -142,9 +169,9 @@ async fn run_scenarios<W: Write + Send + 'static>(
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
     let preflight_retry = target::preflight(&client).await?;
-    let plan = plan(config);
+    let plan = plan_with(config, &filter::unavailable(&credentials));
     let selection = Selection::new(
-        plan.scenarios.iter().map(|(s, p)| (s, *p)),
+        plan.scenarios.iter().map(|(s, p)| (s, p.clone())),
         &config.path_base,
     );
     let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));

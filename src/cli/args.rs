@@ -49,6 +49,14 @@ pub(super) struct Args {
     /// one, @api-token scenarios are left out
     #[arg(long, env = "MEDUSA_API_TOKEN_FILE", value_name = "PATH", help_heading = TARGET)]
     pub api_token_file: Option<String>,
+    /// File holding the backend's JWT signing secret (else
+    /// MEDUSA_JWT_SECRET); without one, @jwt-secret scenarios are left out
+    #[arg(long, env = "MEDUSA_JWT_SECRET_FILE", value_name = "PATH", help_heading = TARGET)]
+    pub jwt_secret_file: Option<String>,
+    /// An origin the backend's admin CORS allows (scheme://host[:port]);
+    /// without one, @admin-origin scenarios are left out
+    #[arg(long, env = "MEDUSA_ADMIN_ORIGIN", value_name = "ORIGIN", help_heading = TARGET)]
+    pub admin_origin: Option<String>,
     /// PEM file of a CA to trust for https (a test CA)
     #[arg(long, env = "MEDUSA_CA_CERT", value_name = "PATH", help_heading = TARGET)]
     pub ca_cert: Option<String>,
@@ -172,6 +180,7 @@ pub(super) enum Color {
 pub(super) const SECRET_VARS: &[(&str, &str)] = &[
     ("MEDUSA_ADMIN_PASSWORD", "--password-file"),
     ("MEDUSA_API_TOKEN", "--api-token-file"),
+    ("MEDUSA_JWT_SECRET", "--jwt-secret-file"),
     (
         "MEDUSA_REFERENCE_ADMIN_PASSWORD",
         "--reference-password-file",
@@ -307,6 +316,10 @@ fn secret_on_argv<'a>(args: &[String]) -> Option<Parsed<'a>> {
         ),
         ("--api-token", "--api-token-file PATH or MEDUSA_API_TOKEN"),
         ("--token", "--api-token-file PATH or MEDUSA_API_TOKEN"),
+        (
+            "--jwt-secret",
+            "--jwt-secret-file PATH or MEDUSA_JWT_SECRET",
+        ),
         (
             "--reference-password",
             "--reference-password-file PATH or MEDUSA_REFERENCE_ADMIN_PASSWORD",

@@ -129,6 +129,8 @@ fn url_target(inputs: &Inputs<'_>, need_credentials: bool) -> Result<TargetConfi
         admin_email: email,
         admin_password: password,
         api_token: secret(inputs, "api_token_file", "MEDUSA_API_TOKEN")?,
+        jwt_secret: secret(inputs, "jwt_secret_file", "MEDUSA_JWT_SECRET")?,
+        admin_origin: inputs.given("admin_origin").map(origin).transpose()?,
     };
     Ok(TargetConfig::Url {
         base_url,
@@ -154,6 +156,30 @@ fn base_url(given: &Given) -> Result<Url, ConfigError> {
         ));
     }
     Ok(url)
+}
+
+/// An origin as a browser serialises it (`scheme://host[:port]`, no path,
+/// no trailing slash): CORS compares origins as strings.
+fn origin(given: &Given) -> Result<String, ConfigError> {
+    let raw = given.value.trim();
+    let bad = |why: &str| {
+        err(
+            format!(
+                "{} must be an origin like http://localhost:7000 ({why}), got '{raw}'",
+                given.from
+            ),
+            "give the admin UI's origin: scheme, host and port, nothing else",
+        )
+    };
+    let url = Url::parse(raw).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("not http or https with a host"));
+    }
+    let origin = url.origin().ascii_serialization();
+    if raw != origin {
+        return Err(bad("an origin has no path, query or trailing slash"));
+    }
+    Ok(origin)
 }
 
 /// A secret from its file (a flag wins), else from the variable `var`,
@@ -628,6 +654,44 @@ mod tests {
     }
 
     #[test]
+    fn the_optional_secret_and_origin() {
+        let base = [
+            ("MEDUSA_BASE_URL", "http://h:1"),
+            ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+            ("MEDUSA_ADMIN_PASSWORD", "p"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            cfg(&all)
+        };
+        let credentials = |c: Config| match c.target {
+            TargetConfig::Url { credentials, .. } => credentials,
+            other => panic!("{other:?}"),
+        };
+        let c = credentials(with(&[]).unwrap());
+        assert!(c.jwt_secret.is_none() && c.admin_origin.is_none());
+        let c = credentials(
+            with(&[
+                ("MEDUSA_JWT_SECRET", "s3cret"),
+                ("MEDUSA_ADMIN_ORIGIN", "http://localhost:7000"),
+            ])
+            .unwrap(),
+        );
+        assert_eq!(c.jwt_secret.unwrap().expose(), "s3cret");
+        assert_eq!(c.admin_origin.as_deref(), Some("http://localhost:7000"));
+        for bad in [
+            "localhost:7000",
+            "http://localhost:7000/",
+            "http://h/admin",
+            "ftp://h",
+        ] {
+            let e = with(&[("MEDUSA_ADMIN_ORIGIN", bad)]).unwrap_err();
+            assert!(e.problem.contains("MEDUSA_ADMIN_ORIGIN"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn report_paths_and_verbosity() {
         let c = cfg(&[
             ("MEDUSA_JUNIT", "out/junit.xml"),
@@ -651,11 +715,14 @@ mod tests {
             ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
             ("MEDUSA_ADMIN_PASSWORD", "hunter22"),
             ("MEDUSA_API_TOKEN", "tok-secret"),
+            ("MEDUSA_JWT_SECRET", "jwt-secret-value"),
         ])
         .unwrap();
         let debug = format!("{c:?}");
         assert!(
-            !debug.contains("hunter22") && !debug.contains("tok-secret"),
+            !debug.contains("hunter22")
+                && !debug.contains("tok-secret")
+                && !debug.contains("jwt-secret-value"),
             "{debug}"
         );
     }

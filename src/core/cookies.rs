@@ -1,6 +1,15 @@
 //! The one parser of session cookies: the `Set-Cookie` headers a backend
-//! sends (read by the steps) and the `Cookie` header a client sends (read
-//! by the reference backend). Pure: strings in, values out.
+//! sends (read by the steps), the `Cookie` header a client sends (read by
+//! the reference backend), and the session cookie's attributes judged
+//! against the contract ([`session_cookie_problems`]). Pure: strings in,
+//! values out.
+
+/// The contract's session lifetime (Medusa v1: express-session `maxAge` 10 h).
+pub const SESSION_LIFETIME_SECS: i64 = 10 * 3600;
+
+/// Slack for the one-second truncation of `Expires` and `Date`, and the
+/// time between the two being written: both come from the server's clock.
+const DATE_SLACK_SECS: i64 = 60;
 
 /// The non-empty cookies called `name` among `Set-Cookie` header values.
 pub fn set_cookies_named(set_cookies: &[String], name: &str) -> Vec<cookie::Cookie<'static>> {
@@ -25,6 +34,97 @@ pub fn request_cookie<'a>(
         .map(|(_, value)| value)
 }
 
+/// What is wrong with a session cookie's attributes, by the contract:
+/// `Path=/` (every admin route gets it back), `HttpOnly`, no `Domain`
+/// (host-only), a lifetime of at most [`SESSION_LIFETIME_SECS`] measured
+/// against the response's own `Date` (no local clock), and over https
+/// `Secure` and `SameSite=None` (the admin UI on its own origin sends it
+/// cross-site). Empty when it conforms.
+pub fn session_cookie_problems(set_cookie: &str, date: Option<&str>, https: bool) -> Vec<String> {
+    let Ok(c) = cookie::Cookie::parse(set_cookie.to_owned()) else {
+        return vec!["its Set-Cookie header does not parse".into()];
+    };
+    let mut problems = Vec::new();
+    match c.path() {
+        Some("/") => {}
+        Some(p) => problems.push(format!(
+            "its Path is {p}, not /: a browser sends it back only below {p}"
+        )),
+        None => problems.push(
+            "it has no Path: a browser sends it back only below the login route's folder, not to every admin route"
+                .into(),
+        ),
+    }
+    if c.http_only() != Some(true) {
+        problems.push("it is not HttpOnly: scripts in the page could read the session".into());
+    }
+    if let Some(d) = c.domain() {
+        problems.push(format!(
+            "it has Domain={d}: a browser sends it to other hosts too (the contract's cookie is host-only)"
+        ));
+    }
+    problems.extend(lifetime_problem(&c, date));
+    if https {
+        problems.extend(https_problems(&c));
+    }
+    problems
+}
+
+/// What is wrong with the cookie's lifetime, if anything.
+fn lifetime_problem(c: &cookie::Cookie<'_>, date: Option<&str>) -> Option<String> {
+    match lifetime_secs(c, date) {
+        Err(p) => Some(p),
+        Ok(secs) if secs <= 0 => Some(format!(
+            "it is already expired when set (lifetime {secs} s)"
+        )),
+        Ok(secs) if secs > SESSION_LIFETIME_SECS + DATE_SLACK_SECS => Some(format!(
+            "it lives {secs} s, longer than the contract's session of {SESSION_LIFETIME_SECS} s (10 hours)"
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// What an https session cookie lacks: `Secure` and `SameSite=None`.
+fn https_problems(c: &cookie::Cookie<'_>) -> Vec<String> {
+    let mut problems = Vec::new();
+    if c.secure() != Some(true) {
+        problems.push("it is not Secure although the backend is served over https".into());
+    }
+    let same_site = c.same_site().map(|s| s.to_string());
+    if same_site.as_deref() != Some("None") {
+        problems.push(format!(
+            "its SameSite is {}, not None: the admin UI on its own origin would not get the session back",
+            same_site.as_deref().unwrap_or("absent")
+        ));
+    }
+    problems
+}
+
+/// The cookie's lifetime in seconds: `Max-Age` if it has one (it wins, as
+/// in RFC 6265), else `Expires` minus the response's `Date`.
+fn lifetime_secs(c: &cookie::Cookie<'_>, date: Option<&str>) -> Result<i64, String> {
+    if let Some(max_age) = c.max_age() {
+        return Ok(max_age.whole_seconds());
+    }
+    let Some(expires) = c.expires_datetime() else {
+        return Err(format!(
+            "it has no Expires or Max-Age: the contract's session lasts {SESSION_LIFETIME_SECS} s (10 hours)"
+        ));
+    };
+    let date = date.and_then(http_date).ok_or_else(|| {
+        "the response has no Date header (or not an HTTP date) to measure the cookie's Expires against"
+            .to_owned()
+    })?;
+    Ok((expires - date).whole_seconds())
+}
+
+/// An HTTP date (`Sun, 29 Nov 2026 22:15:36 GMT`), parsed as cookies parse `Expires`.
+fn http_date(text: &str) -> Option<cookie::time::OffsetDateTime> {
+    cookie::Cookie::parse(format!("x=y; Expires={text}"))
+        .ok()?
+        .expires_datetime()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +147,82 @@ mod tests {
         let headers = ["a=1; connect.sid=s%3Ax.y", "connect.sid=second"];
         assert_eq!(request_cookie(headers, "connect.sid"), Some("s%3Ax.y"));
         assert_eq!(request_cookie(["a=1"], "connect.sid"), None);
+    }
+
+    const DATE: &str = "Sun, 29 Nov 2026 22:15:36 GMT";
+    const IN_10H: &str = "Mon, 30 Nov 2026 08:15:36 GMT";
+
+    fn cookie(attrs: &str) -> String {
+        format!("connect.sid=s%3Aabc.def; {attrs}")
+    }
+
+    #[test]
+    fn the_real_servers_cookies_conform() {
+        let dev = cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly"));
+        assert!(session_cookie_problems(&dev, Some(DATE), false).is_empty());
+        let prod = cookie(&format!(
+            "Path=/; Expires={IN_10H}; HttpOnly; Secure; SameSite=None"
+        ));
+        assert!(session_cookie_problems(&prod, Some(DATE), true).is_empty());
+    }
+
+    #[test]
+    fn each_broken_attribute_is_named() {
+        let cases = [
+            (
+                format!("Path=/admin/auth; Expires={IN_10H}; HttpOnly"),
+                false,
+                "Path is /admin/auth",
+            ),
+            (format!("Expires={IN_10H}; HttpOnly"), false, "no Path"),
+            (format!("Path=/; Expires={IN_10H}"), false, "not HttpOnly"),
+            (
+                format!("Path=/; Domain=example.com; Expires={IN_10H}; HttpOnly"),
+                false,
+                "Domain=example.com",
+            ),
+            (
+                "Path=/; Expires=Fri, 29 Nov 2030 22:15:36 GMT; HttpOnly".into(),
+                false,
+                "longer than",
+            ),
+            (
+                "Path=/; Max-Age=31536000; Expires=Mon, 30 Nov 2026 08:15:36 GMT; HttpOnly".into(),
+                false,
+                "longer than",
+            ),
+            (
+                "Path=/; Max-Age=0; HttpOnly".into(),
+                false,
+                "already expired",
+            ),
+            ("Path=/; HttpOnly".into(), false, "no Expires or Max-Age"),
+            (
+                format!("Path=/; Expires={IN_10H}; HttpOnly; SameSite=None"),
+                true,
+                "not Secure",
+            ),
+            (
+                format!("Path=/; Expires={IN_10H}; HttpOnly; Secure"),
+                true,
+                "SameSite is absent",
+            ),
+            (
+                format!("Path=/; Expires={IN_10H}; HttpOnly; Secure; SameSite=Lax"),
+                true,
+                "SameSite is Lax",
+            ),
+        ];
+        for (attrs, https, expected) in cases {
+            let problems = session_cookie_problems(&cookie(&attrs), Some(DATE), https);
+            assert_eq!(problems.len(), 1, "{attrs}: {problems:?}");
+            assert!(problems[0].contains(expected), "{attrs}: {problems:?}");
+        }
+        let no_date = session_cookie_problems(
+            &cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly")),
+            None,
+            false,
+        );
+        assert!(no_date[0].contains("no Date header"), "{no_date:?}");
     }
 }

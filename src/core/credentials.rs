@@ -1,4 +1,5 @@
-//! Who the suite logs in as: the admin a target seeds or is given.
+//! Who the suite logs in as: the admin a target seeds or is given, and
+//! what else it knows of the backend (its JWT secret, its admin origin).
 
 use crate::core::redact::Secret;
 
@@ -12,4 +13,10 @@ pub struct Credentials {
     /// The admin's API token, if there is one (else the @api-token
     /// scenarios are left out).
     pub api_token: Option<Secret>,
+    /// The backend's JWT signing secret, if known (else the @jwt-secret
+    /// scenarios, which sign tokens with wrong claims, are left out).
+    pub jwt_secret: Option<Secret>,
+    /// An origin the backend's admin CORS allows (`scheme://host[:port]`),
+    /// if known (else the @admin-origin scenarios are left out).
+    pub admin_origin: Option<String>,
 }

@@ -2,7 +2,7 @@
 //! what a failure report shows. No client types: the HTTP layer fills it.
 
 use http::HeaderMap;
-use http::header::{CONTENT_TYPE, SET_COOKIE};
+use http::header::{CONTENT_TYPE, DATE, SET_COOKIE};
 
 use crate::core::contract::Call;
 use crate::core::redact::Secret;
@@ -29,6 +29,14 @@ pub enum Body {
     Json(serde_json::Value),
     /// Raw bytes sent with `Content-Type: application/json`.
     RawJson(String),
+    /// Text sent with this content type, or with none at all (the shapes
+    /// of a cross-site form post).
+    Raw {
+        /// The `Content-Type` header; `None` sends none.
+        content_type: Option<String>,
+        /// The body.
+        text: String,
+    },
 }
 
 impl Body {
@@ -38,6 +46,16 @@ impl Body {
             Body::None => None,
             Body::Json(v) => Some(v.to_string()),
             Body::RawJson(s) => Some(s.clone()),
+            Body::Raw { text, .. } => Some(text.clone()),
+        }
+    }
+
+    /// The `Content-Type` the body is sent with, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        match self {
+            Body::None => None,
+            Body::Json(_) | Body::RawJson(_) => Some("application/json"),
+            Body::Raw { content_type, .. } => content_type.as_deref(),
         }
     }
 }
@@ -76,6 +94,11 @@ impl Exchange {
     /// The response's `Content-Type`, if any.
     pub fn content_type(&self) -> Option<&str> {
         self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+
+    /// The response's `Date` header, if any.
+    pub fn date(&self) -> Option<&str> {
+        self.headers.get(DATE).and_then(|v| v.to_str().ok())
     }
 
     /// Whether the response says it is JSON.

@@ -1,13 +1,15 @@
 //! Just enough JWT for this harness: HS256 signing and verification (the
-//! reference backend; a token "signed with another secret"), and reading a
-//! token's header and claims without verifying them (the "is a JWT" check).
+//! reference backend; a token "signed with another secret"), reading a
+//! token's header and claims without verifying them (the "is a JWT" check),
+//! and the altered tokens a backend must refuse (alg none, no signature, a
+//! payload changed under the original signature).
 //! HS256 is one HMAC over two base64url segments; a full JWT library would
 //! bring RSA and EC code this harness never uses.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -56,10 +58,43 @@ pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
     Some((header, claims))
 }
 
+/// The token's payload under a header saying `alg: none`, unsigned.
+pub fn alg_none(token: &str) -> Option<String> {
+    let (_, payload, _) = parts(token)?;
+    Some(format!(
+        "{}.{payload}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+    ))
+}
+
+/// The token with its signature emptied.
+pub fn without_signature(token: &str) -> Option<String> {
+    let (header, payload, _) = parts(token)?;
+    Some(format!("{header}.{payload}."))
+}
+
+/// The token with one hour more of life, under its original signature.
+pub fn payload_changed(token: &str) -> Option<String> {
+    let (header, _, sig) = parts(token)?;
+    let (_, mut claims) = decode_unverified(token)?;
+    let exp = claims["exp"].as_i64().unwrap_or_else(now_secs);
+    claims["exp"] = json!(exp + 3600);
+    Some(format!(
+        "{header}.{}.{sig}",
+        URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes())
+    ))
+}
+
+/// The three dot-separated parts of a compact JWT.
+fn parts(token: &str) -> Option<(&str, &str, &str)> {
+    let mut it = token.split('.');
+    let parts = (it.next()?, it.next()?, it.next()?);
+    it.next().is_none().then_some(parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn round_trip_and_wrong_secret() {
@@ -79,5 +114,28 @@ mod tests {
         parts[1] = &forged;
         assert!(verify_hs256(&parts.join("."), b"k").is_none());
         assert!(decode_unverified("a.b").is_none());
+    }
+
+    #[test]
+    fn altered_tokens() {
+        let t = sign_hs256(&json!({"user_id": "u", "exp": 100}), b"k");
+        let none = alg_none(&t).unwrap();
+        assert!(none.ends_with('.'));
+        let header: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(none.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["alg"], "none");
+        assert_eq!(none.split('.').nth(1), t.split('.').nth(1));
+        let bare = without_signature(&t).unwrap();
+        assert_eq!(bare, t[..=t.rfind('.').unwrap()]);
+        let changed = payload_changed(&t).unwrap();
+        assert_eq!(changed.rsplit('.').next(), t.rsplit('.').next());
+        assert!(verify_hs256(&changed, b"k").is_none());
+        let (_, c) = decode_unverified(&changed).unwrap();
+        assert_eq!(c["exp"], 3700);
+        assert!(alg_none("not-a-jwt").is_none());
     }
 }

@@ -7,6 +7,7 @@ pub mod check;
 pub mod contract;
 pub mod cookies;
 pub mod credentials;
+pub mod echo;
 pub mod exchange;
 pub mod jwt;
 pub mod random;

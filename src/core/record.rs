@@ -55,6 +55,10 @@ pub struct FailedCheck {
 
 /// Why @api-token scenarios are left out.
 pub const NO_API_TOKEN: &str = "MEDUSA_API_TOKEN is not set";
+/// Why `@jwt-secret` scenarios are left out.
+pub const NO_JWT_SECRET: &str = "MEDUSA_JWT_SECRET is not set";
+/// Why `@admin-origin` scenarios are left out.
+pub const NO_ADMIN_ORIGIN: &str = "MEDUSA_ADMIN_ORIGIN is not set";
 
 /// A step of a left-out scenario, as the feature file has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +123,8 @@ pub struct Outcome {
     pub failed: usize,
     /// Scenarios with skipped or undefined steps (a failure for a gate).
     pub skipped: usize,
-    /// Scenarios left out on purpose (no API token), not run.
+    /// Scenarios left out on purpose (no API token, JWT secret or admin
+    /// origin), not run.
     pub left_out: Vec<LeftOutScenario>,
     /// Report files that could not be written (the gate is red then).
     pub report_errors: Vec<String>,

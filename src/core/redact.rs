@@ -118,13 +118,23 @@ impl Redactor {
         let Ok(mut needles) = self.needles.write() else {
             return;
         };
+        // Kept sorted, longest first (so a secret inside a longer encoded
+        // form is masked whole), by binary search: a run learns thousands of
+        // cookie values, and a linear search plus a sort per value made
+        // learning quadratic, under the write lock every writer waits on.
         for form in forms {
-            if form.len() >= MIN_SECRET_LEN && !needles.contains(&form) {
-                needles.push(form);
+            if form.len() < MIN_SECRET_LEN {
+                continue;
+            }
+            let found = needles.binary_search_by(|n| {
+                form.len()
+                    .cmp(&n.len())
+                    .then_with(|| n.as_str().cmp(form.as_str()))
+            });
+            if let Err(at) = found {
+                needles.insert(at, form);
             }
         }
-        // Longest first, so a secret inside a longer encoded form is masked whole.
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
     /// Returns `text` with every known secret and secret-shaped value masked.

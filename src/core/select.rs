@@ -10,11 +10,6 @@ use std::path::PathBuf;
 use cucumber::gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
-use crate::core::record::NO_API_TOKEN;
-
-/// The tag that marks scenarios needing the admin's API token.
-pub const API_TOKEN_TAG: &str = "api-token";
-
 /// One scenario of the feature files (an outline already expanded to one
 /// example), as the suite found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +75,9 @@ fn eval(op: &TagOperation, tags: &[String]) -> bool {
 }
 
 /// What the test runner's `--ignored` / `--include-ignored` ask for.
-/// Ignored tests are the scenarios a run leaves out (the @api-token ones
-/// without an API token): `nextest` shows them as skipped.
+/// Ignored tests are the scenarios a run leaves out (those tagged with
+/// what the run was not given, such as @api-token without an API token):
+/// `nextest` shows them as skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Ignored {
     /// Not ignored ones only (the default; ignored ones are left out).
@@ -112,13 +108,13 @@ pub struct Criteria {
 }
 
 /// The decision for one scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
     /// It runs.
     Run,
-    /// It was asked for but cannot run (the reason); noted, never passed
-    /// over in silence. An ignored test to the test runner.
-    LeftOut(&'static str),
+    /// It was asked for but cannot run (why); noted, never passed over in
+    /// silence. An ignored test to the test runner.
+    LeftOut(String),
     /// Not selected.
     Out,
 }
@@ -132,8 +128,9 @@ impl Criteria {
         !self.filters.is_empty() || !self.skip.is_empty() || self.ignored == Ignored::Only
     }
 
-    /// The decision for `s`, given whether an API token is configured.
-    pub fn pick(&self, s: &ScenarioInfo, have_token: bool) -> Pick {
+    /// The decision for `s`, given the tags (without `@`) whose scenarios
+    /// the run cannot run, each with why.
+    pub fn pick(&self, s: &ScenarioInfo, unavailable: &[(&str, &str)]) -> Pick {
         let name_ok = |f: &String| {
             if self.exact {
                 s.test_name == *f
@@ -145,11 +142,15 @@ impl Criteria {
             && self.name.as_ref().is_none_or(|re| re.is_match(&s.name))
             && (self.filters.is_empty() || self.filters.iter().any(name_ok))
             && !self.skip.iter().any(name_ok);
-        let ignored = !have_token && s.tags.iter().any(|t| t == API_TOKEN_TAG);
-        match (selected, ignored, self.ignored) {
-            (false, _, _) | (true, false, Ignored::Only) => Pick::Out,
-            (true, true, _) => Pick::LeftOut(NO_API_TOKEN),
-            (true, false, _) => Pick::Run,
+        let why: Vec<&str> = unavailable
+            .iter()
+            .filter(|(tag, _)| s.tags.iter().any(|t| t == tag))
+            .map(|(_, why)| *why)
+            .collect();
+        match (selected, why.is_empty(), self.ignored) {
+            (false, _, _) | (true, true, Ignored::Only) => Pick::Out,
+            (true, false, _) => Pick::LeftOut(why.join(", ")),
+            (true, true, _) => Pick::Run,
         }
     }
 }
@@ -205,6 +206,13 @@ pub fn test_names<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NO_TOKEN: &[(&str, &str)] = &[("api-token", "MEDUSA_API_TOKEN is not set")];
+    const ALL: &[(&str, &str)] = &[];
+
+    fn left_out() -> Pick {
+        Pick::LeftOut("MEDUSA_API_TOKEN is not set".into())
+    }
 
     fn info(name: &str, tags: &[&str]) -> ScenarioInfo {
         ScenarioInfo {
@@ -263,9 +271,9 @@ mod tests {
         let plain = info("The admin logs in", &["login"]);
         let token = info("The API token works", &["whoami", "api-token"]);
         let all = Criteria::default();
-        assert_eq!(all.pick(&plain, true), Pick::Run);
-        assert_eq!(all.pick(&token, true), Pick::Run);
-        assert_eq!(all.pick(&token, false), Pick::LeftOut(NO_API_TOKEN));
+        assert_eq!(all.pick(&plain, ALL), Pick::Run);
+        assert_eq!(all.pick(&token, ALL), Pick::Run);
+        assert_eq!(all.pick(&token, NO_TOKEN), left_out());
         assert!(!all.narrows());
 
         let filtered = Criteria {
@@ -273,43 +281,40 @@ mod tests {
             ..Criteria::default()
         };
         assert!(filtered.narrows());
-        assert_eq!(filtered.pick(&plain, true), Pick::Run);
-        assert_eq!(filtered.pick(&token, true), Pick::Out);
+        assert_eq!(filtered.pick(&plain, ALL), Pick::Run);
+        assert_eq!(filtered.pick(&token, ALL), Pick::Out);
 
         let exact = Criteria {
             filters: vec!["admin_logs".into(), "login::the_admin_logs_in".into()],
             exact: true,
             ..Criteria::default()
         };
-        assert_eq!(exact.pick(&plain, true), Pick::Run);
+        assert_eq!(exact.pick(&plain, ALL), Pick::Run);
         let skip = Criteria {
             skip: vec!["login::".into()],
             ..Criteria::default()
         };
-        assert_eq!(skip.pick(&plain, true), Pick::Out);
+        assert_eq!(skip.pick(&plain, ALL), Pick::Out);
 
         let only_ignored = Criteria {
             ignored: Ignored::Only,
             ..Criteria::default()
         };
-        assert_eq!(only_ignored.pick(&plain, false), Pick::Out);
-        assert_eq!(
-            only_ignored.pick(&token, false),
-            Pick::LeftOut(NO_API_TOKEN)
-        );
-        assert_eq!(only_ignored.pick(&token, true), Pick::Out);
+        assert_eq!(only_ignored.pick(&plain, NO_TOKEN), Pick::Out);
+        assert_eq!(only_ignored.pick(&token, NO_TOKEN), left_out());
+        assert_eq!(only_ignored.pick(&token, ALL), Pick::Out);
 
         let tagged = Criteria {
             tags: Some(TagExpr::parse("@whoami and not @api-token").unwrap()),
             name: Some(Regex::new("API").unwrap()),
             ..Criteria::default()
         };
-        assert_eq!(tagged.pick(&token, true), Pick::Out);
+        assert_eq!(tagged.pick(&token, ALL), Pick::Out);
         let named = Criteria {
             name: Some(Regex::new("^The API").unwrap()),
             ..Criteria::default()
         };
-        assert_eq!(named.pick(&token, true), Pick::Run);
-        assert_eq!(named.pick(&plain, true), Pick::Out);
+        assert_eq!(named.pick(&token, ALL), Pick::Run);
+        assert_eq!(named.pick(&plain, ALL), Pick::Out);
     }
 }

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::core::contract::{Call, Dialect, Route};
 use crate::core::exchange::{Auth, Body, Exchange};
+use crate::http::jar::Jar;
 
 /// Bodies above this size are cut: the checks never need more, and a
 /// misbehaving backend must not make the harness use unbounded memory.
@@ -76,9 +77,25 @@ pub struct Sent {
     pub retry_errors: Vec<String>,
 }
 
+/// What a request carries beyond its call, credentials and body: what a
+/// browser adds on its own (an `Origin`, a preflight's method), and the
+/// scenario's cookie jar.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Another method than the route's (`OPTIONS` for a CORS preflight).
+    pub method: Option<&'static str>,
+    /// More request headers (`origin`, `access-control-request-method`).
+    pub headers: Vec<(String, String)>,
+    /// A browser's cookie jar: the request sends the cookies it holds for
+    /// the URL, and the jar keeps what the response sets.
+    pub jar: Option<Jar>,
+}
+
 /// A request ready to be sent (and sent again).
 struct Prepared {
     route: Route,
+    /// The method sent: the route's, or the one [`Extra`] gives.
+    method_name: &'static str,
     url: Url,
     method: reqwest::Method,
     headers: Vec<(String, String)>,
@@ -155,10 +172,28 @@ impl Client {
         auth: &Auth,
         body: &Body,
     ) -> Result<Sent, TransportError> {
-        let p = self.prepare(call, auth, body)?;
+        self.send_traced_with(call, auth, body, &Extra::default())
+            .await
+    }
+
+    /// The URL of `call`'s route.
+    pub fn url_of(&self, call: Call) -> Url {
+        join(&self.base_url, self.dialect.route(call).path)
+    }
+
+    /// Like [`Client::send_traced`], with what `extra` adds; a jar in
+    /// `extra` keeps the cookies the response sets.
+    pub async fn send_traced_with(
+        &self,
+        call: Call,
+        auth: &Auth,
+        body: &Body,
+        extra: &Extra,
+    ) -> Result<Sent, TransportError> {
+        let p = self.prepare(call, auth, body, extra)?;
         // Only requests that may be repeated safely are retried, and only
         // for transport errors: a wrong answer is never asked again.
-        let idempotent = matches!(p.route.method, "GET" | "HEAD" | "DELETE" | "OPTIONS");
+        let idempotent = matches!(p.method_name, "GET" | "HEAD" | "DELETE" | "OPTIONS");
         let mut retry_errors = Vec::new();
         let received = loop {
             match read(self.request(&p)).await {
@@ -178,14 +213,17 @@ impl Client {
                         0 => String::new(),
                         n => format!(" (after {n} retries)"),
                     };
-                    return Err(fail(&p.route, format!("{}{after}", describe(&e))));
+                    return Err(fail(&p, format!("{}{after}", describe(&e))));
                 }
             }
         };
+        if let Some(jar) = &extra.jar {
+            jar.keep(&p.url, &received.headers);
+        }
         Ok(Sent {
             exchange: Exchange {
                 call,
-                method: p.route.method.to_owned(),
+                method: p.method_name.to_owned(),
                 path: p.route.path.to_owned(),
                 request_headers: p.headers,
                 request_body: p.body,
@@ -199,32 +237,47 @@ impl Client {
         })
     }
 
-    /// The URL, method, headers and body of `call`.
-    fn prepare(&self, call: Call, auth: &Auth, body: &Body) -> Result<Prepared, TransportError> {
+    /// The URL, method, headers and body of `call`, with what `extra` adds.
+    fn prepare(
+        &self,
+        call: Call,
+        auth: &Auth,
+        body: &Body,
+        extra: &Extra,
+    ) -> Result<Prepared, TransportError> {
         let route = self.dialect.route(call);
+        let method_name = extra.method.unwrap_or(route.method);
+        let fail = |reason: String| TransportError {
+            method: method_name.to_owned(),
+            path: route.path.to_owned(),
+            reason,
+        };
         let url = join(&self.base_url, route.path);
-        let method = reqwest::Method::from_bytes(route.method.as_bytes())
-            .map_err(|e| fail(&route, e.to_string()))?;
+        let method =
+            reqwest::Method::from_bytes(method_name.as_bytes()).map_err(|e| fail(e.to_string()))?;
         let mut headers = self.auth_headers(auth);
-        let body = body.text();
-        if body.is_some() {
-            headers.push(("content-type".into(), "application/json".into()));
+        if let Some(ct) = body.content_type() {
+            headers.push(("content-type".into(), ct.to_owned()));
+        }
+        headers.extend(extra.headers.iter().cloned());
+        if let Some(cookies) = extra.jar.as_ref().and_then(|j| j.cookie_header(&url)) {
+            headers.push(("cookie".into(), cookies));
         }
         let mut map = HeaderMap::new();
         for (k, v) in &headers {
-            let name =
-                HeaderName::from_bytes(k.as_bytes()).map_err(|e| fail(&route, e.to_string()))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| fail(&route, format!("header {k} is not valid")))?;
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| fail(e.to_string()))?;
+            let value =
+                HeaderValue::from_str(v).map_err(|_| fail(format!("header {k} is not valid")))?;
             map.append(name, value);
         }
         Ok(Prepared {
             route,
+            method_name,
             url,
             method,
             headers,
             map,
-            body,
+            body: body.text(),
         })
     }
 
@@ -255,10 +308,10 @@ impl Client {
     }
 }
 
-fn fail(route: &Route, reason: String) -> TransportError {
+fn fail(p: &Prepared, reason: String) -> TransportError {
     TransportError {
-        method: route.method.to_owned(),
-        path: route.path.to_owned(),
+        method: p.method_name.to_owned(),
+        path: p.route.path.to_owned(),
         reason,
     }
 }

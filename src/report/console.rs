@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::core::record::{NO_API_TOKEN, Outcome};
+use crate::core::record::Outcome;
 
 /// Writes the summary of `outcome` (a run that took `elapsed`) to `out`.
 /// Best effort: a console that cannot be written to is not worth failing
@@ -35,14 +35,15 @@ fn left_out_lines(outcome: &Outcome) -> Vec<String> {
         return Vec::new();
     }
     let mut lines = vec![format!(
-        "notice: {} scenario(s) tagged @api-token were left out, not run: {NO_API_TOKEN}",
+        "notice: {} scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
+         set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them",
         outcome.left_out.len()
     )];
     lines.extend(
         outcome
             .left_out
             .iter()
-            .map(|s| format!("  left out: {}", s.describe())),
+            .map(|s| format!("  left out: {} ({})", s.describe(), s.reason)),
     );
     lines
 }
@@ -69,12 +70,12 @@ fn problem_lines(outcome: &Outcome) -> Vec<String> {
     lines
 }
 
-/// `conformance: N passed, N failed, N skipped[, N left out (...)]`.
+/// `conformance: N passed, N failed, N skipped[, N left out]`.
 fn verdict_line(outcome: &Outcome) -> String {
     let left_out = if outcome.left_out.is_empty() {
         String::new()
     } else {
-        format!(", {} left out ({NO_API_TOKEN})", outcome.left_out.len())
+        format!(", {} left out", outcome.left_out.len())
     };
     format!(
         "conformance: {} passed, {} failed, {} skipped{left_out}",
@@ -104,6 +105,48 @@ mod tests {
         assert_eq!(
             text(&o),
             "time: 1.500s\nconformance: 3 passed, 0 failed, 0 skipped\n"
+        );
+    }
+
+    #[test]
+    fn left_out_scenarios_are_listed_with_why() {
+        use crate::core::record::{LeftOutScenario, NO_API_TOKEN, NO_JWT_SECRET};
+        let left_out = |line: usize, reason: String| LeftOutScenario {
+            feature: "Tokens".into(),
+            feature_keyword: "Feature".into(),
+            path: Some("features/tokens.feature".into()),
+            feature_tags: vec![],
+            rule: None,
+            background: None,
+            keyword: "Scenario".into(),
+            name: format!("S{line}"),
+            line,
+            col: 3,
+            tags: vec![],
+            steps: vec![],
+            reason,
+        };
+        let o = Outcome {
+            passed: 2,
+            left_out: vec![
+                left_out(4, NO_API_TOKEN.into()),
+                left_out(9, format!("{NO_API_TOKEN}, {NO_JWT_SECRET}")),
+            ],
+            ..Outcome::default()
+        };
+        let t = text(&o);
+        assert!(
+            t.starts_with(
+                "notice: 2 scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
+                 set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them\n\
+                 \x20 left out: features/tokens.feature:4: S4 (MEDUSA_API_TOKEN is not set)\n\
+                 \x20 left out: features/tokens.feature:9: S9 (MEDUSA_API_TOKEN is not set, MEDUSA_JWT_SECRET is not set)\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.ends_with("conformance: 2 passed, 0 failed, 0 skipped, 2 left out\n"),
+            "{t}"
         );
     }
 

@@ -20,6 +20,10 @@ pub struct SuiteContext {
     pub admin_password: Secret,
     /// The admin's API token, if configured.
     pub api_token: Option<Secret>,
+    /// The backend's JWT signing secret, if known (forged-token scenarios).
+    pub jwt_secret: Option<Secret>,
+    /// An origin the backend's admin CORS allows, if known.
+    pub admin_origin: Option<String>,
     /// Masks secrets in everything the run writes.
     pub redactor: Redactor,
     failures: Mutex<Vec<FailedCheck>>,
@@ -34,6 +38,8 @@ impl SuiteContext {
             admin_email: credentials.admin_email,
             admin_password: credentials.admin_password,
             api_token: credentials.api_token,
+            jwt_secret: credentials.jwt_secret,
+            admin_origin: credentials.admin_origin,
             redactor,
             failures: Mutex::new(Vec::new()),
             retried: Mutex::new(Vec::new()),

@@ -1,7 +1,9 @@
 //! Which scenarios run, as the run's plan decided them (see
 //! `core::select`): cucumber's filter admits exactly those. Scenarios the
-//! plan leaves out on purpose (the @api-token ones without an API token)
-//! are noted as [`LeftOutScenario`] records, never passed over in silence.
+//! plan leaves out on purpose because they need what the run was not given
+//! ([`unavailable`]: @api-token without an API token, @jwt-secret without
+//! the JWT secret, @admin-origin without the admin origin) are noted as
+//! [`LeftOutScenario`] records, never passed over in silence.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -9,7 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
 
-use crate::core::record::{LeftOutScenario, StepRecord};
+use crate::core::credentials::Credentials;
+use crate::core::record::{
+    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord,
+};
 use crate::core::select::{Pick, ScenarioInfo};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
@@ -41,7 +46,7 @@ pub struct Selection {
     /// The scenarios that run.
     run: HashSet<Key>,
     /// The scenarios left out on purpose, and why.
-    left_out_reasons: HashMap<Key, &'static str>,
+    left_out_reasons: HashMap<Key, String>,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -124,6 +129,28 @@ impl Selection {
     }
 }
 
+/// The tags (without `@`) whose scenarios need what `credentials` lacks,
+/// each with why they are left out.
+pub fn unavailable(credentials: &Credentials) -> Vec<(&'static str, &'static str)> {
+    [
+        (credentials.api_token.is_none(), "api-token", NO_API_TOKEN),
+        (
+            credentials.jwt_secret.is_none(),
+            "jwt-secret",
+            NO_JWT_SECRET,
+        ),
+        (
+            credentials.admin_origin.is_none(),
+            "admin-origin",
+            NO_ADMIN_ORIGIN,
+        ),
+    ]
+    .into_iter()
+    .filter(|(absent, _, _)| *absent)
+    .map(|(_, tag, why)| (tag, why))
+    .collect()
+}
+
 fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
     steps
         .iter()
@@ -148,6 +175,29 @@ pub(crate) fn trim_path<'a>(path: &'a str, base: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_missing_leaves_its_tag_out() {
+        use crate::core::redact::Secret;
+        let mut c = Credentials {
+            admin_email: "a@b.co".into(),
+            admin_password: Secret::new("pw-0123456789"),
+            api_token: None,
+            jwt_secret: None,
+            admin_origin: None,
+        };
+        assert_eq!(
+            unavailable(&c),
+            vec![
+                ("api-token", NO_API_TOKEN),
+                ("jwt-secret", NO_JWT_SECRET),
+                ("admin-origin", NO_ADMIN_ORIGIN)
+            ]
+        );
+        c.api_token = Some(Secret::new("tok-0123456789"));
+        c.admin_origin = Some("http://localhost:7000".into());
+        assert_eq!(unavailable(&c), vec![("jwt-secret", NO_JWT_SECRET)]);
+    }
 
     #[test]
     fn paths_are_shown_relative_to_the_base() {

@@ -1,7 +1,7 @@
 //! The per-scenario state ([`AuthWorld`]) and what every step does with
-//! it: send a request (learning the secrets its answer carries), name
-//! credentials, and turn a check's failure into a rendered, redacted step
-//! failure.
+//! it: send a request (learning the secrets its answer carries, and
+//! failing if it echoes one back), name credentials, and turn a check's
+//! failure into a rendered, redacted step failure.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,10 +10,12 @@ use serde_json::{Value, json};
 
 use crate::core::check::{self, Failure};
 use crate::core::contract::Call;
+use crate::core::echo::echoed_secret;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
 use crate::core::record::RetriedRequest;
 use crate::core::redact::Secret;
+use crate::http::{Extra, Jar};
 use crate::suite::context::SuiteContext;
 
 /// What a failed step reports: the rendered, redacted failure.
@@ -41,6 +43,10 @@ pub struct AuthWorld {
     pub(super) session_cookie: Option<Secret>,
     pub(super) second_cookie: Option<Secret>,
     pub(super) access_token: Option<Secret>,
+    /// The browser's cookie jar (the steps that act as a browser).
+    pub(super) jar: Jar,
+    /// The origin of the last cross-origin request.
+    pub(super) origin: Option<String>,
 }
 
 // Printed by cucumber at high verbosity: names what the scenario holds,
@@ -58,6 +64,8 @@ impl std::fmt::Debug for AuthWorld {
             .field("session_cookie", &self.session_cookie)
             .field("second_cookie", &self.second_cookie)
             .field("access_token", &self.access_token)
+            .field("jar", &self.jar)
+            .field("origin", &self.origin)
             .finish()
     }
 }
@@ -101,10 +109,24 @@ impl AuthWorld {
         auth: Auth,
         body: Body,
     ) -> Result<&Exchange, StepFailure> {
+        self.send_with(call, auth, body, &Extra::default()).await
+    }
+
+    /// Sends a request as [`AuthWorld::send`] does, with what `extra` adds.
+    /// Every exchange of every scenario passes here: the secret-echo check
+    /// runs on each one, and fails the step if the answer carries a secret
+    /// back.
+    pub(super) async fn send_with(
+        &mut self,
+        call: Call,
+        auth: Auth,
+        body: Body,
+        extra: &Extra,
+    ) -> Result<&Exchange, StepFailure> {
         let ctx = self.ctx();
         let sent = ctx
             .client
-            .send_traced(call, &auth, &body)
+            .send_traced_with(call, &auth, &body, extra)
             .await
             .map_err(|e| self.fail(Failure::new("transport", format!("no HTTP response: {e}"))))?;
         learn_secrets(&ctx, &sent.exchange);
@@ -116,7 +138,16 @@ impl AuthWorld {
                 errors: sent.retry_errors,
             });
         }
+        let echoed = echoed_secret(
+            &sent.exchange,
+            &ctx.admin_password,
+            ctx.api_token.as_ref(),
+            ctx.client.dialect().api_token_header,
+        );
         self.last = Some(sent.exchange);
+        if let Some(f) = echoed {
+            return Err(self.fail(f));
+        }
         Ok(self.last.as_ref().expect("just set"))
     }
 
@@ -159,7 +190,8 @@ impl AuthWorld {
             "a garbage bearer token" => Auth::Bearer(Secret::new("not-a-jwt")),
             "a bearer token signed with another secret" => Auth::Bearer(self.foreign_jwt()),
             "a wrong API token" => Auth::ApiToken(Secret::new("wrong-api-token-0000000000")),
-            other => return Err(self.scenario_error(format!("unknown credentials '{other}'"))),
+            // Altered and forged tokens, and API token variants.
+            other => return self.token_credentials(other),
         })
     }
 
@@ -229,19 +261,26 @@ fn learn_secrets(ctx: &SuiteContext, ex: &Exchange) {
     }
 }
 
-/// The cookie with one character of its signature changed, still well
-/// formed: a letter or digit outside any `%XX` escape, so the backend sees
-/// a wrong signature, not a malformed cookie (which a backend that skips
-/// the signature check would refuse too).
+/// The cookie with one character of its signature changed. The character
+/// is a plain letter or digit, never part of a `%XX` escape: changing an
+/// escape's hex digit can make the value fail to decode at all, and then
+/// a backend that skips the signature check still refuses it (the fault
+/// would go unnoticed by chance).
 fn tamper(value: &str) -> String {
     let mut chars: Vec<char> = value.chars().collect();
     let start = value.rfind('.').map(|i| i + 1).unwrap_or(0);
-    let escaped = |i: usize| (i >= 1 && chars[i - 1] == '%') || (i >= 2 && chars[i - 2] == '%');
-    let middle = start + (chars.len() - start) / 2;
-    let pick = (middle..chars.len())
-        .chain(start..middle)
-        .find(|&i| chars[i].is_ascii_alphanumeric() && !escaped(i));
-    if let Some(i) = pick {
+    let plain = |i: usize| {
+        chars[i].is_ascii_alphanumeric()
+            && !(i >= 1 && chars[i - 1] == '%')
+            && !(i >= 2 && chars[i - 2] == '%')
+    };
+    let mid = start + (chars.len() - start) / 2;
+    // The plain character nearest the middle of the signature.
+    let at = (0..chars.len())
+        .flat_map(|d| [mid.checked_sub(d), Some(mid + d)])
+        .flatten()
+        .find(|&i| i >= start && i < chars.len() && plain(i));
+    if let Some(i) = at {
         chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
     }
     chars.into_iter().collect()
@@ -272,13 +311,21 @@ mod tests {
     use super::tamper;
 
     #[test]
-    fn a_tampered_cookie_keeps_its_form() {
-        // The middle of this signature is inside `%2B`: the change moves on.
-        let v = "s%3Asid.ab%2Bcd";
-        let t = tamper(v);
-        assert_ne!(t, v);
-        assert!(t.starts_with("s%3Asid.") && t.contains("%2B"), "{t}");
-        assert_eq!(tamper("s%3Asid.abcd"), "s%3Asid.abAd");
-        assert_eq!(tamper("s%3Asid.abAd"), "s%3Asid.abBd");
+    fn tampering_changes_one_plain_character_of_the_signature() {
+        let cookie = "s%3Asid123.abc%2Bdef";
+        let t = tamper(cookie);
+        assert_ne!(t, cookie);
+        assert!(t.starts_with("s%3Asid123."), "{t}");
+        assert!(t.contains("%2B"), "escapes stay whole: {t}");
+        assert_eq!(
+            t.chars()
+                .zip(cookie.chars())
+                .filter(|(a, b)| a != b)
+                .count(),
+            1
+        );
+        // The middle of this signature is an escape's hex digit.
+        let t = tamper("s%3Asid.ab%2Bcd");
+        assert!(t.contains("%2B") && t != "s%3Asid.ab%2Bcd", "{t}");
     }
 }

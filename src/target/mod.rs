@@ -150,6 +150,8 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
                     admin_email: c.admin_email().to_owned(),
                     admin_password: c.admin_password().clone(),
                     api_token: Some(c.api_token().clone()),
+                    jwt_secret: None,
+                    admin_origin: None,
                 },
                 guard: Guard::Containers(Box::new(c)),
             })
@@ -181,6 +183,10 @@ async fn start_reference(
             admin_email: rc.admin_email,
             admin_password: rc.admin_password,
             api_token: Some(rc.api_token),
+            // The suite knows its own backend's secret and origin, so the
+            // @jwt-secret and @admin-origin scenarios run here too.
+            jwt_secret: Some(rc.jwt_secret),
+            admin_origin: rc.admin_cors.first().cloned(),
         },
         guard: Guard::Reference(server),
     })

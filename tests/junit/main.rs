@@ -92,12 +92,12 @@ fn a_passing_run_writes_a_valid_report() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     validate(&junit);
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(count(&xml, "<testcase "), 37, "{xml}");
+    assert_eq!(count(&xml, "<testcase "), 76, "{xml}");
     assert_eq!(count(&xml, "<failure"), 0, "{xml}");
     assert_eq!(count(&xml, "<skipped"), 0, "{xml}");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(v.as_array().map(Vec::len), Some(4), "one entry per feature");
+    assert_eq!(v.as_array().map(Vec::len), Some(9), "one entry per feature");
     assert!(text(&out).contains("report: JUnit XML written to"));
 }
 
@@ -119,7 +119,7 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     validate(&junit);
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(count(&xml, "<testcase "), 37, "{xml}");
+    assert_eq!(count(&xml, "<testcase "), 76, "{xml}");
     assert!(count(&xml, "<failure") > 0, "{xml}");
     assert!(xml.contains("check failed: "), "{xml}");
 }
@@ -127,7 +127,8 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
 #[test]
 fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     // A URL target without MEDUSA_API_TOKEN leaves the @api-token
-    // scenarios out; the embedded reference backend plays the server.
+    // scenarios out (its JWT secret and admin origin are given, so only
+    // those); the embedded reference backend plays the server.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig::random();
     let server = rt
@@ -141,6 +142,8 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
             ("MEDUSA_BASE_URL", server.base_url().as_str()),
             ("MEDUSA_ADMIN_EMAIL", &rc.admin_email),
             ("MEDUSA_ADMIN_PASSWORD", rc.admin_password.expose()),
+            ("MEDUSA_JWT_SECRET", rc.jwt_secret.expose()),
+            ("MEDUSA_ADMIN_ORIGIN", &rc.admin_cors[0]),
         ],
         &[
             "--junit",
@@ -152,22 +155,25 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     let console = text(&out);
     assert_eq!(out.status.code(), Some(0), "{console}");
     assert!(
-        console.contains(
-            "conformance: 34 passed, 0 failed, 0 skipped, 3 left out (MEDUSA_API_TOKEN is not set)"
-        ),
+        console.contains("conformance: 69 passed, 0 failed, 0 skipped, 7 left out"),
         "{console}"
     );
-    assert_eq!(count(&console, "  left out: features/"), 3, "{console}");
+    assert_eq!(count(&console, "  left out: features/"), 7, "{console}");
+    assert_eq!(
+        count(&console, "(MEDUSA_API_TOKEN is not set)\n"),
+        7,
+        "{console}"
+    );
 
     validate(&junit);
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(count(&xml, "<testcase "), 37, "{xml}");
+    assert_eq!(count(&xml, "<testcase "), 76, "{xml}");
     assert_eq!(
         count(
             &xml,
             r#"<skipped message="left out, not run: MEDUSA_API_TOKEN is not set"/>"#
         ),
-        3,
+        7,
         "{xml}"
     );
     assert!(
@@ -184,7 +190,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
         .flat_map(|f| f["elements"].as_array().unwrap())
         .filter(|e| e["type"] == "scenario")
         .collect();
-    assert_eq!(scenarios.len(), 37);
+    assert_eq!(scenarios.len(), 76);
     let left_out: Vec<_> = scenarios
         .iter()
         .filter(|e| {
@@ -195,7 +201,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
                 .all(|s| s["result"]["status"] == "skipped")
         })
         .collect();
-    assert_eq!(left_out.len(), 3, "{v:#}");
+    assert_eq!(left_out.len(), 7, "{v:#}");
     for e in left_out {
         assert_eq!(
             e["steps"][0]["result"]["error_message"],

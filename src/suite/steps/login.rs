@@ -11,7 +11,7 @@ use crate::core::redact::Secret;
 use crate::suite::world::{AuthWorld, StepResult, credentials_body, no_cookie};
 
 /// `log in` is a session login; anything else asks for an access token.
-fn call_of(verb: &str) -> Call {
+pub(super) fn call_of(verb: &str) -> Call {
     if verb == "log in" {
         Call::CreateSession
     } else {

@@ -2,7 +2,12 @@
 //! request or one check; the contract knowledge lives in `core`.
 
 mod common;
+mod cookies;
+mod cors;
+mod credentials;
+mod cross_site;
 mod login;
 mod logout;
 mod token;
+mod tokens;
 mod whoami;

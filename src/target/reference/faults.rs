@@ -71,6 +71,32 @@ faults! {
     CookieNotHttpOnly = "cookie-not-httponly": "the session cookie lacks HttpOnly",
     LoginWithoutSession = "login-without-session": "the login cookie does not log the session in",
     WhoamiOtherUser = "whoami-other-user": "whoami answers another user than the one logged in",
+    AcceptAlgNone = "accept-alg-none": "a bearer JWT whose header says alg none is accepted unsigned",
+    AcceptEmptySignature = "accept-empty-signature": "a bearer JWT with an empty signature is accepted",
+    AcceptChangedPayload = "accept-changed-payload": "a JWT is recognised by a signature the backend issued, whatever its payload",
+    JwtExpiryIgnored = "jwt-expiry-ignored": "an expired bearer JWT is accepted",
+    JwtNbfIgnored = "jwt-nbf-ignored": "a bearer JWT not valid yet (nbf in the future) is accepted",
+    JwtDomainIgnored = "jwt-domain-ignored": "a bearer JWT of another domain, or of none, is accepted",
+    UnknownUserJwt500 = "unknown-user-jwt-500": "a valid JWT of an unknown user answers 500, not 400",
+    TokenLivesForYears = "token-lives-for-years": "access tokens expire after five years, not one day",
+    TokenClaimsPasswordHash = "token-claims-password-hash": "access tokens carry the user's password hash as a claim",
+    CookieLivesForYears = "cookie-lives-for-years": "the session cookie expires after five years, not 10 hours",
+    CookiePathNarrow = "cookie-path-narrow": "the session cookie has Path=/admin/auth/token, so a browser sends it to no other route",
+    FailedLoginLogsIn = "cookie-from-failed-login-authenticates": "a wrong password for a known e-mail logs the session in anyway",
+    CorsReflectsAnyOrigin = "cors-reflects-any-origin": "CORS allows any origin, with credentials",
+    CorsPrefixMatch = "cors-prefix-match": "CORS allows any origin that starts with an allowed one",
+    CorsWithoutCredentials = "cors-without-credentials": "CORS allows the admin origin without Access-Control-Allow-Credentials",
+    LoginAcceptsForm = "login-accepts-form": "login and token accept a form-encoded body (login CSRF)",
+    LoginAcceptsTextPlain = "login-accepts-text-plain": "login and token parse a text/plain body as JSON (login CSRF)",
+    LoginAcceptsUntypedJson = "login-accepts-untyped-json": "login and token parse a body without a content type as JSON",
+    PasswordCaseInsensitive = "password-case-insensitive": "passwords are compared ignoring letter case",
+    PasswordTrimmed = "password-trimmed": "surrounding spaces are cut from the password before comparing",
+    PasswordPrefixMatch = "password-prefix-match": "a password that starts with the right one is accepted",
+    ApiTokenPrefixMatch = "api-token-prefix-match": "an API token that is a prefix of the right one is accepted",
+    ApiTokenCaseInsensitive = "api-token-case-insensitive": "API tokens are compared ignoring letter case",
+    PasswordEchoed = "password-echoed": "validation messages quote the submitted password",
+    ApiTokenEchoed = "api-token-echoed": "a refused API token is quoted in the 401 body",
+    SecondLogoutOk = "second-logout-ok": "logout with a cookie whose session has ended answers OK",
 }
 
 /// A fault name that is not in the catalog.
@@ -122,6 +148,9 @@ impl FaultSet {
     }
 }
 
+/// What the faults that leak a password hash leak (scrypt-kdf's format, as Medusa v1 stores it).
+pub(super) const FAKE_PASSWORD_HASH: &str = "c2NyeXB0AA8AAAAIAAAAAc0mJ1kO";
+
 /// `{user}` with the body-shape faults applied.
 pub(super) fn auth_body(b: &Backend, user: &User, other_user: bool) -> Value {
     let mut u = user.to_json();
@@ -154,10 +183,7 @@ pub(super) fn auth_body(b: &Backend, user: &User, other_user: bool) -> Value {
         obj.insert("role".into(), json!("owner"));
     }
     if b.on(Fault::PasswordHashLeaked) {
-        obj.insert(
-            "password_hash".into(),
-            json!("c2NyeXB0AA8AAAAIAAAAAc0mJ1kO"),
-        );
+        obj.insert("password_hash".into(), json!(FAKE_PASSWORD_HASH));
     }
     if b.on(Fault::UnknownUserField) {
         obj.insert("last_login_at".into(), json!(null));

@@ -35,6 +35,13 @@ use crate::core::redact::Secret;
 const TOKEN_TTL_SECS: i64 = 86_400;
 /// Lifetime of the session cookie (Medusa: `maxAge: 10h`).
 const COOKIE_TTL_SECS: i64 = 10 * 3600;
+/// Five years: the lifetime the "lives for years" faults give.
+const YEARS_SECS: i64 = 5 * 365 * 86_400;
+/// The admin origin the reference allows unless told otherwise (the first
+/// of Medusa's default `admin_cors`).
+pub const DEFAULT_ADMIN_ORIGIN: &str = "http://localhost:7000";
+/// What the `cors` middleware sends as `Access-Control-Allow-Methods` by default.
+const CORS_METHODS: &str = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
 /// What the reference backend is seeded with.
 #[derive(Debug, Clone)]
@@ -49,6 +56,9 @@ pub struct ReferenceConfig {
     pub jwt_secret: Secret,
     /// Secret signing session cookies.
     pub cookie_secret: Secret,
+    /// Origins the admin CORS allows (Medusa's `admin_cors`), compared
+    /// exactly, as the `cors` middleware compares strings.
+    pub admin_cors: Vec<String>,
     /// Contract faults to commit.
     pub faults: FaultSet,
 }
@@ -62,6 +72,7 @@ impl ReferenceConfig {
             api_token: Secret::new(format!("tok_{}", random_id(32))),
             jwt_secret: Secret::new(random_id(32)),
             cookie_secret: Secret::new(random_id(32)),
+            admin_cors: vec![DEFAULT_ADMIN_ORIGIN.to_owned()],
             faults: FaultSet::default(),
         }
     }
@@ -141,6 +152,9 @@ struct Backend {
     sessions: Mutex<HashMap<String, Option<String>>>,
     jwt_secret: Secret,
     cookie_secret: Secret,
+    admin_cors: Vec<String>,
+    /// Signatures of the access tokens issued (the accept-changed-payload fault).
+    issued: Mutex<std::collections::HashSet<String>>,
     faults: FaultSet,
 }
 
@@ -167,6 +181,8 @@ impl Backend {
             sessions: Mutex::new(HashMap::new()),
             jwt_secret: cfg.jwt_secret,
             cookie_secret: cfg.cookie_secret,
+            admin_cors: cfg.admin_cors,
+            issued: Mutex::new(std::collections::HashSet::new()),
             faults: cfg.faults,
         }
     }
@@ -182,13 +198,36 @@ impl Backend {
     fn check_credentials(&self, email: &str, password: &str) -> Option<&User> {
         let email = email.to_lowercase();
         let user = self.users.iter().find(|u| u.email == email)?;
-        (user.password == password || self.on(Fault::AcceptWrongPassword)).then_some(user)
+        let right = &user.password;
+        let matches = *right == password
+            || self.on(Fault::AcceptWrongPassword)
+            || (self.on(Fault::PasswordCaseInsensitive)
+                && right.to_lowercase() == password.to_lowercase())
+            || (self.on(Fault::PasswordTrimmed) && right == password.trim())
+            || (self.on(Fault::PasswordPrefixMatch) && password.starts_with(right.as_str()));
+        matches.then_some(user)
     }
 
     fn user_by_api_token(&self, token: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.api_token.as_deref() == Some(token))
+        self.users.iter().find(|u| {
+            u.api_token.as_deref().is_some_and(|t| {
+                t == token
+                    || (self.on(Fault::ApiTokenPrefixMatch)
+                        && !token.is_empty()
+                        && t.starts_with(token))
+                    || (self.on(Fault::ApiTokenCaseInsensitive) && t.eq_ignore_ascii_case(token))
+            })
+        })
+    }
+
+    /// The origin the admin CORS allows for a request from `origin`.
+    fn allowed_origin<'a>(&self, origin: Option<&'a str>) -> Option<&'a str> {
+        let origin = origin?;
+        let allowed = self.on(Fault::CorsReflectsAnyOrigin)
+            || self.admin_cors.iter().any(|a| {
+                a == origin || (self.on(Fault::CorsPrefixMatch) && origin.starts_with(a.as_str()))
+            });
+        allowed.then_some(origin)
     }
 
     /// passport's strategies in Medusa's order: session, bearer JWT, API token.
@@ -220,21 +259,28 @@ impl Backend {
         Identity::Nobody
     }
 
-    /// The identity a bearer JWT proves: a fresh admin-domain token signed
-    /// with the backend's secret.
+    /// The identity a bearer JWT proves: an admin-domain token signed with
+    /// the backend's secret, checked as jsonwebtoken checks it: `exp` and
+    /// `nbf` only when present (a token without `exp` is accepted).
     fn identify_jwt(&self, token: &str) -> Option<Identity> {
         if self.on(Fault::IgnoreBearer) {
             return None;
         }
         let claims = match jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes()) {
             Some(c) => c,
-            None if self.on(Fault::AcceptForeignJwt) => jwt::decode_unverified(token)?.1,
-            None => return None,
+            None => self.accept_unverified(token)?,
         };
-        let fresh = claims["exp"]
-            .as_i64()
-            .is_some_and(|exp| exp > jwt::now_secs());
-        if !fresh || claims["domain"] != "admin" {
+        let now = jwt::now_secs();
+        let expired = claims
+            .get("exp")
+            .is_some_and(|exp| exp.as_i64().is_none_or(|exp| now >= exp));
+        let not_yet = claims
+            .get("nbf")
+            .is_some_and(|nbf| nbf.as_i64().is_none_or(|nbf| nbf > now));
+        if (expired && !self.on(Fault::JwtExpiryIgnored))
+            || (not_yet && !self.on(Fault::JwtNbfIgnored))
+            || (claims["domain"] != "admin" && !self.on(Fault::JwtDomainIgnored))
+        {
             return None;
         }
         Some(
@@ -246,6 +292,36 @@ impl Backend {
                 None => Identity::Vanished,
             },
         )
+    }
+}
+
+impl Backend {
+    /// The claims of a token whose signature does not verify, when a
+    /// fault makes the backend accept it anyway.
+    fn accept_unverified(&self, token: &str) -> Option<Value> {
+        let mut parts = token.split('.');
+        let (h, p, sig) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+        let decode = |part: &str| -> Option<Value> {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .ok()?;
+            serde_json::from_slice(&bytes).ok()
+        };
+        let (header, claims) = (decode(h)?, decode(p)?);
+        let alg_none = header["alg"]
+            .as_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case("none"));
+        let issued = self
+            .issued
+            .lock()
+            .map(|set| set.contains(sig))
+            .unwrap_or(false);
+        let accept = self.on(Fault::AcceptForeignJwt)
+            || (alg_none && self.on(Fault::AcceptAlgNone))
+            || (sig.is_empty() && self.on(Fault::AcceptEmptySignature))
+            || (issued && self.on(Fault::AcceptChangedPayload));
+        accept.then_some(claims)
     }
 }
 
@@ -271,7 +347,11 @@ async fn handle(
     let mut session = session::load(&b, &headers);
     let path = uri.path();
     let admin = path == "/admin" || path.starts_with("/admin/");
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed_origin = b.allowed_origin(origin);
     let mut resp = match (method.as_str(), path) {
+        // The admin router's cors middleware answers every preflight itself.
+        ("OPTIONS", _) if admin => preflight(&headers),
         ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
         ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
@@ -292,13 +372,44 @@ async fn handle(
     // without an Origin (the Allow-Origin echo itself is not imitated).
     if admin && resp.extensions().get::<BodyParserError>().is_none() {
         let h = resp.headers_mut();
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
+        if let Some(o) = allowed_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        }
+        if !h.contains_key(header::VARY) {
+            h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        if !(b.on(Fault::CorsWithoutCredentials) && allowed_origin.is_some()) {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
     }
     session::store(&b, &session, &mut resp);
+    resp
+}
+
+/// The `cors` middleware's answer to a preflight: 204, the default
+/// methods, the requested headers reflected; the origin headers are added
+/// by the caller as for every admin response.
+fn preflight(headers: &HeaderMap) -> Response {
+    let mut resp = Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header(header::CONTENT_LENGTH, "0")
+        .body(Body::empty())
+        .expect("static response");
+    let h = resp.headers_mut();
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Origin, Access-Control-Request-Headers"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(CORS_METHODS),
+    );
+    if let Some(v) = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v.clone());
+    }
     resp
 }
 
@@ -310,12 +421,26 @@ struct BodyParserError;
 /// says `application/json` (the body is then not read at all), `{}` for an
 /// empty body, the document if it is an object, and an error (Express's
 /// HTML page) otherwise.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Option<Value> {
-    let is_json = headers
+fn parse_body(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Option<Value> {
+    let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        .map(|t| t.trim().to_ascii_lowercase());
+    if media.as_deref() == Some("application/x-www-form-urlencoded")
+        && b.on(Fault::LoginAcceptsForm)
+    {
+        let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        return Some(Value::Object(form));
+    }
+    let is_json = match media.as_deref() {
+        Some("application/json") => true,
+        Some("text/plain") => b.on(Fault::LoginAcceptsTextPlain),
+        None => b.on(Fault::LoginAcceptsUntypedJson),
+        Some(_) => false,
+    };
     if !is_json || body.is_empty() {
         return Some(json!({}));
     }
@@ -332,17 +457,23 @@ fn login(
     body: &Bytes,
     token: bool,
 ) -> Response {
-    let Some(parsed) = parse_body(headers, body) else {
+    let Some(parsed) = parse_body(b, headers, body) else {
         return not_json(b);
     };
-    let messages = validate(&parsed);
+    let mut messages = validate(&parsed);
+    if b.on(Fault::PasswordEchoed)
+        && !messages.is_empty()
+        && let Some(p) = parsed["password"].as_str()
+    {
+        messages.push(format!("password \"{p}\" was not checked"));
+    }
     if !messages.is_empty() {
         return invalid_data(b, &messages.join(", "));
     }
     let email = parsed["email"].as_str().unwrap_or_default();
     let password = parsed["password"].as_str().unwrap_or_default();
     let Some(user) = b.check_credentials(email, password).cloned() else {
-        return refused_login(b, email);
+        return refused_login(b, session, email);
     };
     let status = if b.on(Fault::Created201) {
         StatusCode::CREATED
@@ -385,8 +516,13 @@ fn invalid_data(b: &Backend, message: &str) -> Response {
 }
 
 /// The answer to wrong credentials for `email`.
-fn refused_login(b: &Backend, email: &str) -> Response {
+fn refused_login(b: &Backend, session: &mut session::Session, email: &str) -> Response {
     let known = b.users.iter().any(|u| u.email == email.to_lowercase());
+    if b.on(Fault::FailedLoginLogsIn)
+        && let Some(u) = b.users.iter().find(|u| u.email == email.to_lowercase())
+    {
+        session.user_id = Some(u.id.clone());
+    }
     if b.on(Fault::UserEnumeration) && !known {
         return json_response(
             b,
@@ -410,10 +546,20 @@ fn access_token(b: &Backend, user: &User) -> String {
     } else {
         b.jwt_secret.expose()
     };
-    jwt::sign_hs256(
-        &json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + TOKEN_TTL_SECS}),
-        secret.as_bytes(),
-    )
+    let ttl = if b.on(Fault::TokenLivesForYears) {
+        YEARS_SECS
+    } else {
+        TOKEN_TTL_SECS
+    };
+    let mut claims = json!({"user_id": user.id, "domain": "admin", "iat": now, "exp": now + ttl});
+    if b.on(Fault::TokenClaimsPasswordHash) {
+        claims["password_hash"] = json!(faults::FAKE_PASSWORD_HASH);
+    }
+    let jwt = jwt::sign_hs256(&claims, secret.as_bytes());
+    if let (Some((_, sig)), Ok(mut issued)) = (jwt.rsplit_once('.'), b.issued.lock()) {
+        issued.insert(sig.to_owned());
+    }
+    jwt
 }
 
 fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Response {
@@ -422,11 +568,29 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
             let other = b.on(Fault::WhoamiOtherUser);
             json_response(b, StatusCode::OK, faults::auth_body(b, &u, other))
         }
+        Identity::Vanished if b.on(Fault::UnknownUserJwt500) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            "Internal Server Error".into(),
+        ),
         Identity::Vanished => plain(
             StatusCode::BAD_REQUEST,
             "text/plain; charset=utf-8",
             "Bad Request".into(),
         ),
+        Identity::Nobody if b.on(Fault::ApiTokenEchoed) => {
+            match headers
+                .get("x-medusa-access-token")
+                .and_then(|v| v.to_str().ok())
+            {
+                Some(t) => plain(
+                    StatusCode::UNAUTHORIZED,
+                    "text/plain; charset=utf-8",
+                    format!("Unauthorized: no user has the API token {t}"),
+                ),
+                None => unauthorized(),
+            }
+        }
         Identity::Nobody => unauthorized(),
     }
 }
@@ -442,6 +606,9 @@ fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> R
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
         Identity::Nobody if b.on(Fault::LogoutWithoutCredentials) => {
+            plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
+        }
+        Identity::Nobody if b.on(Fault::SecondLogoutOk) && headers.contains_key(header::COOKIE) => {
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
         Identity::Nobody => unauthorized(),

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{Backend, COOKIE_TTL_SECS, Fault, http_date_in, random_id};
+use super::{Backend, COOKIE_TTL_SECS, Fault, YEARS_SECS, http_date_in, random_id};
 use crate::core::contract::V1;
 use crate::core::cookies::request_cookie;
 
@@ -123,10 +123,20 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     } else {
         "; HttpOnly"
     };
+    let ttl = if b.on(Fault::CookieLivesForYears) {
+        YEARS_SECS
+    } else {
+        COOKIE_TTL_SECS
+    };
+    let path = if b.on(Fault::CookiePathNarrow) {
+        "/admin/auth/token"
+    } else {
+        "/"
+    };
     let cookie = format!(
-        "{}={value}; Path=/; Expires={}{http_only}",
+        "{}={value}; Path={path}; Expires={}{http_only}",
         V1.session_cookie,
-        http_date_in(COOKIE_TTL_SECS)
+        http_date_in(ttl)
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);

@@ -1,0 +1,74 @@
+//! Credentials matched exactly: the admin's password with another letter
+//! case, a character more or less, or surrounding spaces (the API token
+//! variants are credentials phrases, in `tokens.rs`).
+
+use cucumber::when;
+
+use crate::core::exchange::Auth;
+use crate::core::redact::Secret;
+use crate::suite::steps::login::call_of;
+use crate::suite::world::{AuthWorld, StepResult, credentials_body};
+
+/// The text with every letter's case swapped; `None` if it has no letter.
+pub(super) fn swap_case(s: &str) -> Option<String> {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_lowercase() {
+                c.to_uppercase().next().unwrap_or(c)
+            } else {
+                c.to_lowercase().next().unwrap_or(c)
+            }
+        })
+        .collect();
+    (out != s).then_some(out)
+}
+
+/// The text with its last character replaced by another.
+pub(super) fn change_last(s: &str) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    if let Some(c) = chars.last_mut() {
+        *c = if *c == 'x' { 'y' } else { 'x' };
+    }
+    chars.into_iter().collect()
+}
+
+#[when(
+    regex = r"^I (log in|request an access token) with the admin's e-mail and the password (in another letter case|with one more character|with one character less|with surrounding spaces)$"
+)]
+async fn with_password_variant(w: &mut AuthWorld, verb: String, how: String) -> StepResult {
+    let ctx = w.ctx();
+    let right = ctx.admin_password.expose();
+    let variant = match how.as_str() {
+        "in another letter case" => swap_case(right),
+        "with one more character" => Some(format!("{right}x")),
+        "with one character less" => {
+            let mut chars = right.chars();
+            chars.next_back();
+            Some(chars.as_str().to_owned())
+        }
+        _ => Some(format!(" {right} ")),
+    };
+    let Some(variant) = variant.filter(|v| !v.is_empty()) else {
+        return Err(w.scenario_error(format!(
+            "the admin's password cannot be changed this way ({how})"
+        )));
+    };
+    ctx.redactor.add(&variant);
+    let body = credentials_body(&ctx.admin_email, &Secret::new(variant));
+    w.send(call_of(&verb), Auth::None, body).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_differ() {
+        assert_eq!(swap_case("aB-1").as_deref(), Some("Ab-1"));
+        assert_eq!(swap_case("123"), None);
+        assert_eq!(change_last("abc"), "abx");
+        assert_eq!(change_last("abx"), "aby");
+    }
+}
