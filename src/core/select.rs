@@ -310,6 +310,11 @@ mod tests {
             ..Criteria::default()
         };
         assert_eq!(tagged.pick(&token, ALL), Pick::Out);
+        let two = [("api-token", "no token"), ("whoami", "no whoami")];
+        assert_eq!(
+            all.pick(&token, &two),
+            Pick::LeftOut("no token, no whoami".into())
+        );
         let named = Criteria {
             name: Some(Regex::new("^The API").unwrap()),
             ..Criteria::default()
