@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::select::Criteria;
+use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 
 /// A validated configuration.
@@ -36,30 +37,23 @@ pub struct Config {
     /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
     /// `--cucumber-json`).
     pub cucumber_json: Option<PathBuf>,
+    /// How much the console shows (`MEDUSA_VERBOSE`, `-v`, `-vv`): 0 a
+    /// line per scenario and each failure's report, 1 also every step, 2
+    /// also a failed scenario's state (the World's `Debug`, secrets masked).
+    pub verbose: u8,
+
+    // ---- output: HTML report and colours ------------------------------
     /// Where to write the HTML report (`MEDUSA_HTML`, `--html`).
     pub html: Option<PathBuf>,
-    /// Whether the console uses colours (`--color`; `auto` also follows
-    /// `NO_COLOR` and whether the output is a terminal).
+    /// When the console uses colours (`MEDUSA_COLOR`, `--color`; `NO_COLOR`
+    /// turns `auto` into `never`).
     pub color: ColorChoice,
+    /// Whether the console is a terminal (progress bar; colours on `auto`).
+    /// Set by the command line from stdout; false for a library caller.
+    pub terminal: bool,
     /// Terse console output, as the test runner's `--format terse` / `-q`
     /// asks.
     pub terse: bool,
-    /// How much a failed step shows (`-v`, `-vv`, `MEDUSA_VERBOSE`): 0 the failure
-    /// report, 1 also the scenario's state (the World's `Debug`, secrets
-    /// masked), 2 also doc strings. Console and JUnit report alike.
-    pub verbose: u8,
-}
-
-/// When the console uses colours.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ColorChoice {
-    /// On a terminal, unless `NO_COLOR` is set.
-    #[default]
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
 }
 
 /// A configuration mistake, with what to do about it.

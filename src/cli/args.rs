@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser, ValueEnum};
+use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser};
 
 use crate::exit;
 
@@ -140,9 +140,10 @@ pub(super) struct Args {
     /// Write an HTML report (one self-contained file) to PATH
     #[arg(long, env = "MEDUSA_HTML", value_name = "PATH", help_heading = OUTPUT)]
     pub html: Option<String>,
-    /// Colours: auto (a terminal without NO_COLOR), always or never
-    #[arg(long, value_enum, value_name = "WHEN", help_heading = OUTPUT)]
-    pub color: Option<Color>,
+    /// Colours: auto (on a terminal, unless NO_COLOR is set), always or
+    /// never [default: auto]
+    #[arg(long, env = "MEDUSA_COLOR", value_name = "WHEN", value_parser = ["auto", "always", "never"], ignore_case = true, help_heading = OUTPUT)]
+    pub color: Option<String>,
     /// More output: -v adds steps, -vv the scenario state (never a
     /// secret); else MEDUSA_VERBOSE=0..2
     #[arg(long, short = 'v', action = clap::ArgAction::Count, help_heading = OUTPUT)]
@@ -165,14 +166,6 @@ pub(super) struct Args {
     /// List the faults the reference backend can commit, and exit
     #[arg(long, help_heading = REFERENCE)]
     pub list_faults: bool,
-}
-
-/// `--color`: auto (a terminal without `NO_COLOR`), always, never.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(super) enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 /// The secrets' variables (never flags), and the flag that reads each
@@ -464,7 +457,7 @@ mod tests {
         assert!(i.args.exact && i.args.include_ignored && i.args.quiet);
         assert_eq!(i.args.skip, ["x"]);
         assert_eq!(i.args.format.as_deref(), Some("terse"));
-        assert_eq!(i.args.color, Some(Color::Never));
+        assert_eq!(i.given("color").unwrap().value, "never");
         assert_eq!(i.given("concurrency").unwrap().from, "--concurrency");
     }
 

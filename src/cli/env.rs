@@ -9,11 +9,12 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::app::{ColorChoice, Config, ConfigError};
-use crate::cli::args::{Color, Given, Inputs};
+use crate::app::{Config, ConfigError};
+use crate::cli::args::{Given, Inputs};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
 use crate::core::select::{Criteria, Ignored, TagExpr};
+use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 use crate::target::container::{
     ContainerSettings, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS,
@@ -55,11 +56,8 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         junit: path(inputs.given("junit")),
         cucumber_json: path(inputs.given("cucumber_json")),
         html: path(inputs.given("html")),
-        color: match args.color {
-            None | Some(Color::Auto) => ColorChoice::Auto,
-            Some(Color::Always) => ColorChoice::Always,
-            Some(Color::Never) => ColorChoice::Never,
-        },
+        color: color(inputs)?,
+        terminal: false,
         terse: args.quiet || args.format.as_deref() == Some("terse"),
         verbose: verbose(inputs)?,
     })
@@ -393,6 +391,29 @@ fn verbose(inputs: &Inputs<'_>) -> Result<u8, ConfigError> {
     }
 }
 
+// ---- output: HTML report and colours --------------------------------------
+
+/// `--color`, else `MEDUSA_COLOR`, with `NO_COLOR` turning `auto` into
+/// `never`.
+fn color(inputs: &Inputs<'_>) -> Result<ColorChoice, ConfigError> {
+    let choice = match inputs.given("color") {
+        None => ColorChoice::Auto,
+        Some(g) => ColorChoice::parse(&g.value).ok_or_else(|| {
+            err(
+                format!(
+                    "{} must be auto, always or never, got '{}'",
+                    g.from, g.value
+                ),
+                format!("leave {} out (auto) or give auto, always or never", g.from),
+            )
+        })?,
+    };
+    Ok(match choice {
+        ColorChoice::Auto if (inputs.var)("NO_COLOR").is_some() => ColorChoice::Never,
+        c => c,
+    })
+}
+
 /// The folder feature paths are shown relative to, as cucumber's writers
 /// choose it: the workspace, else the crate, else the working directory.
 fn path_base(inputs: &Inputs<'_>) -> String {
@@ -706,6 +727,23 @@ mod tests {
         assert_eq!(c.verbose, 2);
         let c = cfg(&[]).unwrap();
         assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
+    }
+
+    #[test]
+    fn html_path_and_colours() {
+        let c = cfg(&[("MEDUSA_HTML", "out/report.html")]).unwrap();
+        assert_eq!(c.html, Some(PathBuf::from("out/report.html")));
+        assert_eq!(c.color, ColorChoice::Auto);
+        assert!(!c.terminal, "only the command line says it is a terminal");
+        assert_eq!(cfg(&[("NO_COLOR", "1")]).unwrap().color, ColorChoice::Never);
+        let c = cfg(&[("NO_COLOR", "1"), ("MEDUSA_COLOR", "always")]).unwrap();
+        assert_eq!(c.color, ColorChoice::Always);
+        assert_eq!(
+            cfg(&[("MEDUSA_COLOR", "NEVER")]).unwrap().color,
+            ColorChoice::Never
+        );
+        let e = cfg(&[("MEDUSA_COLOR", "rainbow")]).unwrap_err();
+        assert!(e.problem.contains("MEDUSA_COLOR"), "{e}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod env;
 
 pub use env::{config_from_env, config_from_lookup};
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::time::Instant;
 
 use crate::app::{self, Config, Plan, RunError};
@@ -67,7 +67,12 @@ fn main_as(runner: Runner, args: &[String]) -> u8 {
     }
     let listing = inputs.args.list;
     let config = match env::build(&inputs, !listing) {
-        Ok(config) => config,
+        Ok(mut config) => {
+            // Only the command line knows what stdout is (progress bar,
+            // colours on `auto`).
+            config.terminal = std::io::stdout().is_terminal();
+            config
+        }
         Err(e) => return report_error(&RunError::Config(e)),
     };
     if listing {

@@ -9,8 +9,8 @@ use cucumber::gherkin;
 use cucumber::parser::{Basic, Parser as _};
 use futures::StreamExt as _;
 
+use crate::core::record::relative_path;
 use crate::core::select::{ScenarioInfo, test_names};
-use crate::suite::filter::trim_path;
 
 /// What the feature files hold.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +71,7 @@ fn scenarios(f: &gherkin::Feature, root: &Path, path_base: &str) -> Vec<(String,
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("::");
-    let path = trim_path(&source.to_string_lossy(), path_base).to_owned();
+    let path = relative_path(&source.to_string_lossy(), path_base).to_owned();
     let plain = f.scenarios.iter().map(|s| (None, s));
     let ruled = f
         .rules
