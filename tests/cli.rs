@@ -340,6 +340,45 @@ fn fail_fast_stops_after_the_first_failure() {
     );
 }
 
+/// The output flags drive the reports and the console: --html writes the
+/// HTML report, --color always colours a pipe, -v adds the steps.
+#[test]
+fn output_flags_drive_the_reports_and_the_console() {
+    let dir = std::env::temp_dir().join(format!("mc-cli-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("report.html");
+    let out = run(
+        &[("MEDUSA_COLOR", "never"), ("MEDUSA_VERBOSE", "0")],
+        &[
+            "--tags",
+            "@logout and not @api-token",
+            "--html",
+            html.to_str().unwrap(),
+            "--color",
+            "always",
+            "-v",
+        ],
+    );
+    let report = std::fs::read_to_string(&html);
+    let _ = std::fs::remove_dir_all(&dir);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let report = report.unwrap_or_else(|e| panic!("no HTML report ({e}): {all}"));
+    assert!(
+        report.contains("<html") && report.contains("logout.feature"),
+        "{report}"
+    );
+    assert!(
+        all.contains("\u{1b}[32mPASS\u{1b}[0m"),
+        "--color wins: {all:?}"
+    );
+    assert!(
+        all.contains("\n      \u{1b}[32m✔\u{1b}[0m When I log out"),
+        "-v shows the steps: {all:?}"
+    );
+    assert!(all.contains("report: HTML written to"), "{all}");
+}
+
 // ---- the test runner's protocol --------------------------------------------
 
 /// What `cargo nextest run` does with a test binary: list the tests and
@@ -391,6 +430,10 @@ fn a_failing_scenario_is_a_failing_test_with_its_report() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("check failed: same user"), "{all}");
+    assert!(
+        all.contains(&format!("--exact`):\n    {name}\n")),
+        "the failed test is named: {all}"
+    );
     assert_eq!(verdict(&all), (0, 1, 0), "{all}");
 }
 

@@ -747,6 +747,23 @@ mod tests {
     }
 
     #[test]
+    fn the_color_flag_wins_over_its_variable_and_no_color_only_changes_auto() {
+        let colour = |args: &[&str], env: &[(&str, &str)]| cli(args, env).unwrap().color;
+        let never = [("MEDUSA_COLOR", "never")];
+        assert_eq!(colour(&["--color", "always"], &never), ColorChoice::Always);
+        assert_eq!(colour(&["--color=ALWAYS"], &[]), ColorChoice::Always);
+        assert_eq!(colour(&[], &never), ColorChoice::Never);
+        let no_color = [("NO_COLOR", "1")];
+        assert_eq!(colour(&["--color", "auto"], &no_color), ColorChoice::Never);
+        assert_eq!(
+            colour(&["--color", "always"], &no_color),
+            ColorChoice::Always
+        );
+        let e = cli(&[], &[("MEDUSA_COLOR", "rainbow")]).unwrap_err();
+        assert!(e.problem.starts_with("MEDUSA_COLOR must be"), "{e}");
+    }
+
+    #[test]
     fn the_password_is_not_in_debug_output() {
         let c = cfg(&[
             ("MEDUSA_BASE_URL", "http://h:1"),

@@ -19,7 +19,7 @@ use std::io::{IsTerminal as _, Write};
 use std::time::Instant;
 
 use crate::app::{self, Config, Plan, RunError};
-use crate::core::record::Outcome;
+use crate::core::record::{Outcome, ScenarioStatus};
 use crate::core::redact::Redactor;
 use crate::core::select::Pick;
 use crate::exit;
@@ -86,7 +86,7 @@ fn main_as(runner: Runner, args: &[String]) -> u8 {
     {
         return zero_tests(&plan);
     }
-    match run(&config, runner) {
+    match run(&config, &plan, runner) {
         Ok(()) => exit::OK,
         Err(RunError::ContractBroken { .. }) => exit::CONTRACT,
         Err(e) => report_error(&e),
@@ -160,8 +160,9 @@ fn zero_tests(plan: &Plan) -> u8 {
     exit::OK
 }
 
-/// Runs `config` on a fresh runtime; prints the summary of a finished run.
-fn run(config: &Config, runner: Runner) -> Result<(), RunError> {
+/// Runs `config` on a fresh runtime; prints the failed tests and the
+/// summary of a finished run.
+fn run(config: &Config, plan: &Plan, runner: Runner) -> Result<(), RunError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -169,11 +170,52 @@ fn run(config: &Config, runner: Runner) -> Result<(), RunError> {
     let started = Instant::now();
     let outcome = rt.block_on(app::run(config, std::io::stdout()))?;
     let mut out = Redactor::global().writer(std::io::stdout());
+    let _ = write_failed_tests(&mut out, &failed_tests(&outcome, plan), runner);
     console::summary(&mut out, &outcome, started.elapsed());
     if runner == Runner::TestHarness && config.select.narrows() && only_ignored(&outcome) {
         return Ok(());
     }
     app::verdict(&outcome)
+}
+
+/// The test names of the scenarios that failed (or were skipped while
+/// running), read from the run's record and found in the plan by file and
+/// line, in file order. A scenario the plan does not know (the files
+/// changed under the run) is named by its file:line.
+fn failed_tests(outcome: &Outcome, plan: &Plan) -> Vec<String> {
+    outcome
+        .record
+        .scenarios()
+        .filter(|s| matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Skipped))
+        .map(|s| {
+            plan.scenarios
+                .iter()
+                .find(|(info, _)| info.path == s.key.path && info.line == s.key.line)
+                .map_or_else(|| s.key.to_string(), |(info, _)| info.test_name.clone())
+        })
+        .collect()
+}
+
+/// libtest's list of failed tests, with how to run one again: the
+/// per-scenario reports above name scenarios by file:line, a test runner
+/// by test name.
+fn write_failed_tests(
+    out: &mut dyn Write,
+    names: &[String],
+    runner: Runner,
+) -> std::io::Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let again = match runner {
+        Runner::Binary => "medusa-conformance NAME --exact",
+        Runner::TestHarness => "cargo test --test conformance -- NAME --exact",
+    };
+    writeln!(out, "failures (run one again with `{again}`):")?;
+    for name in names {
+        writeln!(out, "    {name}")?;
+    }
+    out.flush()
 }
 
 /// Whether a run left out every scenario it picked and nothing else went
@@ -296,6 +338,23 @@ mod tests {
         o.passed = 1;
         assert!(!only_ignored(&o));
         assert!(!only_ignored(&Outcome::default()));
+    }
+
+    #[test]
+    fn failed_tests_are_listed_with_how_to_run_one_again() {
+        let text = |names: &[&str], runner| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            let mut out = Vec::new();
+            write_failed_tests(&mut out, &names, runner).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(&[], Runner::TestHarness), "");
+        assert_eq!(
+            text(&["a::b", "c::d"], Runner::TestHarness),
+            "failures (run one again with `cargo test --test conformance -- NAME --exact`):\n    a::b\n    c::d\n"
+        );
+        assert!(text(&["a::b"], Runner::Binary).contains("`medusa-conformance NAME --exact`"));
+        assert!(failed_tests(&Outcome::default(), &Plan::default()).is_empty());
     }
 
     #[test]
