@@ -37,6 +37,9 @@ pub struct Config {
     /// report, 1 also the scenario's state (the World's `Debug`, secrets
     /// masked), 2 also doc strings. Console and JUnit report alike.
     pub verbose: u8,
+    /// Whether a scenario left out for want of an optional credential
+    /// fails the run (`MEDUSA_REQUIRE_ALL=1`, `--require-all`).
+    pub require_all: bool,
 }
 
 /// A configuration mistake, with what to do about it.

@@ -122,6 +122,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
         errors: result.errors,
         failed_checks: ctx.failures(),
         retried,
+        require_all: config.require_all,
     })
 }
 

@@ -11,10 +11,11 @@ use crate::target::reference::Fault;
 const USAGE: &str = "\
 medusa-conformance: checks that a backend honours Medusa's admin auth contract
 
-usage: medusa-conformance [--junit PATH] [--cucumber-json PATH] [--list-faults] [--help]
+usage: medusa-conformance [--junit PATH] [--cucumber-json PATH] [--require-all] [--list-faults] [--help]
 
   --junit PATH          write a JUnit XML report to PATH (overrides MEDUSA_JUNIT)
   --cucumber-json PATH  write a Cucumber JSON report to PATH (overrides MEDUSA_CUCUMBER_JSON)
+  --require-all         a left-out scenario fails the run (as MEDUSA_REQUIRE_ALL=1)
 
 The target and everything else come from the environment:";
 
@@ -29,11 +30,12 @@ pub(super) enum Command {
     ListFaults,
 }
 
-/// Report paths given as flags (they win over the environment).
+/// Settings given as flags (they win over the environment).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct Flags {
     junit: Option<PathBuf>,
     cucumber_json: Option<PathBuf>,
+    require_all: bool,
 }
 
 impl Flags {
@@ -44,6 +46,9 @@ impl Flags {
         }
         if self.cucumber_json.is_some() {
             config.cucumber_json = self.cucumber_json;
+        }
+        if self.require_all {
+            config.require_all = true;
         }
     }
 }
@@ -83,6 +88,7 @@ pub(super) fn parse(args: &[String]) -> Result<Command, ConfigError> {
         match arg.as_str() {
             "--help" | "-h" => return Ok(Command::Help),
             "--list-faults" => return Ok(Command::ListFaults),
+            "--require-all" => flags.require_all = true,
             // `cargo test` passes libtest flags to harness = false targets.
             "--nocapture" | "--quiet" | "-q" | "--color=never" | "--color=auto"
             | "--color=always" => {}
@@ -134,6 +140,15 @@ mod tests {
         };
         assert_eq!(f.junit, Some(PathBuf::from("a.xml")));
         assert_eq!(f.cucumber_json, Some(PathBuf::from("b.json")));
+        assert!(!f.require_all);
+    }
+
+    #[test]
+    fn require_all_flag() {
+        let Command::Run(f) = args(&["--require-all"]).unwrap() else {
+            panic!("not a run");
+        };
+        assert!(f.require_all);
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub const VARS: &[(&str, &str)] = &[
         "an origin the backend's admin CORS allows (scheme://host[:port]); unset: @admin-origin scenarios are left out",
     ),
     (
+        "MEDUSA_REQUIRE_ALL",
+        "1: a scenario left out (no MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET or MEDUSA_ADMIN_ORIGIN) fails the run (also --require-all)",
+    ),
+    (
         "MEDUSA_CA_CERT",
         "PEM file of a CA to trust for https (a test CA)",
     ),
@@ -136,6 +140,7 @@ pub fn config_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config
         junit: get("MEDUSA_JUNIT").map(PathBuf::from),
         cucumber_json: get("MEDUSA_CUCUMBER_JSON").map(PathBuf::from),
         verbose: verbose(&get)?,
+        require_all: switch(&get, "MEDUSA_REQUIRE_ALL")?,
     })
 }
 
@@ -335,6 +340,18 @@ fn tags(get: &Get<'_>) -> Result<Option<String>, ConfigError> {
     Ok(tags)
 }
 
+/// An on/off variable: `1`/`true`/`yes` or `0`/`false`/`no` (unset: off).
+fn switch(get: &Get<'_>, key: &str) -> Result<bool, ConfigError> {
+    match get(key).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => Err(err(
+            format!("{key} must be 1 or 0, got '{other}'"),
+            format!("set {key}=1 to turn it on, or unset it"),
+        )),
+    }
+}
+
 fn verbose(get: &Get<'_>) -> Result<u8, ConfigError> {
     match get("MEDUSA_VERBOSE").as_deref().map(str::trim) {
         None => Ok(0),
@@ -486,6 +503,23 @@ mod tests {
         assert_eq!(c.verbose, 2);
         let c = cfg(&[]).unwrap();
         assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
+    }
+
+    #[test]
+    fn require_all_is_off_unless_asked_for() {
+        assert!(!cfg(&[]).unwrap().require_all);
+        assert!(!cfg(&[("MEDUSA_REQUIRE_ALL", "0")]).unwrap().require_all);
+        for on in ["1", "true", " YES "] {
+            assert!(
+                cfg(&[("MEDUSA_REQUIRE_ALL", on)]).unwrap().require_all,
+                "{on}"
+            );
+        }
+        let e = cfg(&[("MEDUSA_REQUIRE_ALL", "all")]).unwrap_err();
+        assert!(
+            e.problem.contains("MEDUSA_REQUIRE_ALL must be 1 or 0"),
+            "{e}"
+        );
     }
 
     #[test]
