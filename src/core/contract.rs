@@ -132,11 +132,6 @@ impl Dialect {
     pub fn route(&self, call: Call) -> Route {
         (self.routes)(call)
     }
-
-    /// Every call's route, in [`Call::ALL`] order.
-    pub fn all_routes(&self) -> Vec<(Call, Route)> {
-        Call::ALL.iter().map(|c| (*c, self.route(*c))).collect()
-    }
 }
 
 impl Call {
@@ -465,6 +460,27 @@ mod tests {
             .is_empty()
         );
         assert!(!keywords(SchemaName::Error, &json!({"message": "m"})).is_empty());
+    }
+
+    #[test]
+    fn every_v1_row_is_well_formed() {
+        for call in Call::ALL {
+            let r = V1.route(call);
+            assert!((200..300).contains(&r.success.status), "{call:?}");
+            assert_eq!(r.unauthorized.status, 401, "{call:?}");
+            assert_eq!(r.unauthorized.body, BodyRule::Text("Unauthorized"));
+            for o in r.other {
+                // Other answers are refusals that are not JSON errors.
+                assert!((400..500).contains(&o.answer.status), "{call:?}");
+                assert_ne!(o.answer.status, 401, "{call:?}");
+                assert_ne!(o.answer.content_type, Some(V1.json_content_type));
+            }
+        }
+        assert_eq!(
+            V1.route(Call::GetSession).success_schema(),
+            Some(SchemaName::AdminAuthRes)
+        );
+        assert_eq!(V1.route(Call::DeleteSession).success_schema(), None);
     }
 
     #[test]
