@@ -2,10 +2,12 @@
 //! reference backend with distinctive secrets (characters that change under
 //! every encoding), once passing and once with many contract faults (so
 //! failure reports, diffs, schema errors and request dumps are printed),
-//! with JUnit XML and Cucumber JSON on and the most verbose output (the
-//! scenario state's `Debug` shown). Every byte written to stdout, stderr
-//! and the report files is searched for the secrets in every encoding they
-//! travel in, and for any JWT or `connect.sid` session cookie value.
+//! with JUnit XML, Cucumber JSON and the HTML report on, the most verbose
+//! output (every step, and the scenario state's `Debug`) and colours
+//! forced on. Every byte written to stdout, stderr and the report files is
+//! searched (colour codes taken out first, so that none can split a
+//! secret) for the secrets in every encoding they travel in, and for any
+//! JWT or `connect.sid` session cookie value.
 //!
 //! The unit tests at the bottom prove the search can go red.
 
@@ -91,6 +93,8 @@ fn xml_escape(s: &str) -> String {
 
 /// What leaked into `text` (named `source`), one line each.
 fn leaks(source: &str, text: &str, secrets: &[(&str, &str)]) -> Vec<String> {
+    let ansi = Regex::new("\x1b\\[[0-9;]*m").expect("valid regex");
+    let text = &*ansi.replace_all(text, "");
     let mut found = Vec::new();
     for (name, secret) in secrets {
         for (form, value) in forms(secret) {
@@ -141,6 +145,7 @@ fn run(name: &str, faults: &str) -> (Option<i32>, Vec<(String, String)>) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let junit = dir.join("junit.xml");
     let json = dir.join("cucumber.json");
+    let html = dir.join("report.html");
     let mut cmd = Command::new(BIN);
     for (k, _) in std::env::vars() {
         if k.starts_with("MEDUSA_") {
@@ -155,6 +160,8 @@ fn run(name: &str, faults: &str) -> (Option<i32>, Vec<(String, String)>) {
         .env("MEDUSA_REFERENCE_FAULTS", faults)
         .env("MEDUSA_VERBOSE", "2")
         .env("MEDUSA_JUNIT", &junit)
+        .env("MEDUSA_HTML", &html)
+        .env("MEDUSA_COLOR", "always")
         .arg("--cucumber-json")
         .arg(&json)
         .output()
@@ -176,6 +183,7 @@ fn run(name: &str, faults: &str) -> (Option<i32>, Vec<(String, String)>) {
         ),
         ("JUnit XML".to_owned(), read(&junit)),
         ("Cucumber JSON".to_owned(), read(&json)),
+        ("HTML".to_owned(), read(&html)),
     ];
     let _ = std::fs::remove_dir_all(&dir);
     (out.status.code(), outputs)
@@ -213,7 +221,7 @@ fn failing_run(name: &str, faults: &str, parts: &[&str]) {
     for part in parts {
         assert!(stdout.contains(part), "stdout lacks {part:?}:\n{stdout}");
     }
-    for report in ["JUnit XML", "Cucumber JSON"] {
+    for report in ["JUnit XML", "Cucumber JSON", "HTML"] {
         let text = &outputs.iter().find(|(s, _)| s == report).unwrap().1;
         assert!(text.contains("check failed: "), "{report} has no failure");
     }
@@ -234,6 +242,8 @@ fn a_failing_run_leaks_nothing() {
             "diff (- expected, + actual):",
             "AuthWorld {",
             "session_cookie: Some(\n              [REDACTED],",
+            "\x1b[1;31mFAIL\x1b[0m",
+            "\x1b[2m(line ",
         ],
     );
 }
@@ -274,6 +284,11 @@ fn the_search_finds_every_form_of_a_secret() {
     );
     assert!(!leaks("t", "set-cookie: connect.sid=s%3AabC.dEf; Path=/", &[]).is_empty());
     assert!(!leaks("t", "Cookie: connect.sid=s:abc.def", &[]).is_empty());
+    let split = format!("Leak+Test/\x1b[32mPass word%1\x1b[0m{}", &PASSWORD[21..]);
+    assert!(
+        !leaks("t", &split, &secrets).is_empty(),
+        "colour codes hide nothing"
+    );
     assert!(
         leaks(
             "t",

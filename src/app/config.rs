@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 
 /// A validated configuration.
@@ -33,13 +34,23 @@ pub struct Config {
     /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
     /// `--cucumber-json`).
     pub cucumber_json: Option<PathBuf>,
-    /// How much a failed step shows (`MEDUSA_VERBOSE`): 0 the failure
-    /// report, 1 also the scenario's state (the World's `Debug`, secrets
-    /// masked), 2 also doc strings. Console and JUnit report alike.
+    /// How much the console shows (`MEDUSA_VERBOSE`, `-v`, `-vv`): 0 a
+    /// line per scenario and each failure's report, 1 also every step, 2
+    /// also a failed scenario's state (the World's `Debug`, secrets masked).
     pub verbose: u8,
     /// Whether a scenario left out for want of an optional credential
     /// fails the run (`MEDUSA_REQUIRE_ALL=1`, `--require-all`).
     pub require_all: bool,
+
+    // ---- output: HTML report and colours ------------------------------
+    /// Where to write the HTML report (`MEDUSA_HTML`, `--html`).
+    pub html: Option<PathBuf>,
+    /// When the console uses colours (`MEDUSA_COLOR`, `--color`; `NO_COLOR`
+    /// turns `auto` into `never`).
+    pub color: ColorChoice,
+    /// Whether the console is a terminal (progress bar; colours on `auto`).
+    /// Set by the command line from stdout; false for a library caller.
+    pub terminal: bool,
 }
 
 /// A configuration mistake, with what to do about it.

@@ -19,7 +19,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use cucumber::WriterExt as _;
-use cucumber::writer::{self, Coloring, Verbosity};
 use url::Url;
 
 use crate::core::contract::V1;
@@ -27,12 +26,12 @@ use crate::core::credentials::Credentials;
 use crate::core::record::Outcome;
 use crate::core::redact::{RedactingWriter, Redactor};
 use crate::http::{Client, ClientSettings};
-use crate::report::{self, FixedCli, Reports};
+use crate::report::console::{Console, ConsoleSettings};
+use crate::report::{self, Recorder, ReportPaths, Reports};
 use crate::suite::context::SuiteContext;
 use crate::suite::filter::{self, LeftOut, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
-use crate::suite::world::AuthWorld;
-use crate::target::{self, Backend};
+use crate::target::{self, Backend, TargetConfig};
 use signal::{quiet_report_panics, shutdown_signal};
 
 /// Runs the suite as `config` says, writing progress and failures
@@ -87,7 +86,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
     base_url: Url,
     credentials: Credentials,
     redactor: Redactor,
-    mut out: RedactingWriter<W>,
+    out: RedactingWriter<W>,
 ) -> Result<Outcome, RunError> {
     learn_secrets(&redactor, &credentials);
     let client = Client::new(&client_settings(config, base_url.clone()), &V1)?;
@@ -101,53 +100,87 @@ async fn run_scenarios<W: Write + Send + 'static>(
         left_out: LeftOut::default(),
     };
     let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));
-    let _ = writeln!(
-        out,
+    let mut console = Console::new(out, redactor.clone(), console_settings(config));
+    console.line(&format!(
         "medusa-conformance: running {} against {}",
         config.features.display(),
         base_url
-    );
+    ));
     // Created before the scenarios run, so a bad path costs no run.
-    let reports = Reports::open(config.junit.as_deref(), config.cucumber_json.as_deref())?;
-    let result = run_suite(config, ctx.clone(), selection, &reports, out).await;
+    let reports = Reports::open(ReportPaths {
+        junit: config.junit.as_deref(),
+        cucumber_json: config.cucumber_json.as_deref(),
+        html: config.html.as_deref(),
+    })?;
+    let recorder = Recorder::new(console, config.path_base.clone());
+    let handle = recorder.handle();
+    let result = run_suite(config, ctx.clone(), selection, recorder).await;
     let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
-    let finished = reports.finish(&result.left_out, &retried, &redactor);
+    let mut record = handle.take();
+    record.target = describe_target(config, &base_url);
+    record.add_left_out(&result.left_out);
+    record.attach_retries(&retried);
+    let finished = reports.finish(&record, &redactor);
+    let counts = record.counts();
     Ok(Outcome {
-        passed: result.passed,
-        failed: result.failed,
-        skipped: result.skipped,
+        passed: counts.passed,
+        failed: counts.failed,
+        skipped: counts.skipped,
         left_out: result.left_out,
         report_errors: finished.errors.iter().map(ToString::to_string).collect(),
         reports_written: finished.written,
-        errors: result.errors,
+        errors: record.parse_errors.len(),
         failed_checks: ctx.failures(),
         retried,
         require_all: config.require_all,
+        record,
     })
 }
 
-/// Runs the scenarios; the console, JUnit and Cucumber JSON writers see
-/// the same (normalised) events. The reports are kept in memory and
-/// written, redacted, at the end.
+/// How the console shows the run: verbosity, colours, progress bar.
+fn console_settings(config: &Config) -> ConsoleSettings {
+    ConsoleSettings {
+        verbosity: config.verbose,
+        color: config.color.enabled(config.terminal),
+        progress: config.terminal,
+    }
+}
+
+/// What the run is against, for the reports (never a URL's credentials).
+fn describe_target(config: &Config, base_url: &Url) -> String {
+    let mut url = base_url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    match &config.target {
+        TargetConfig::Url { .. } => url.to_string(),
+        TargetConfig::Reference { faults, .. } if faults.is_empty() => {
+            format!("embedded reference backend at {url}")
+        }
+        TargetConfig::Reference { faults, .. } => format!(
+            "embedded reference backend at {url}, committing faults: {}",
+            faults.names()
+        ),
+        TargetConfig::Container(s) => format!("containers ({}) at {url}", s.medusa_image),
+    }
+}
+
+/// Runs the scenarios with the recorder as the one writer: it keeps the
+/// run's record and drives the console. Scenarios run concurrently and
+/// the recorder keys their events by scenario, so it needs no normalised
+/// order.
 async fn run_suite<W: Write + Send + 'static>(
     config: &Config,
     ctx: Arc<SuiteContext>,
     selection: Selection,
-    reports: &Reports,
-    out: RedactingWriter<W>,
+    recorder: Recorder<RedactingWriter<W>>,
 ) -> SuiteResult {
-    let verbosity = Verbosity::from(config.verbose);
-    let writers = writer::Basic::raw(out, Coloring::Never, verbosity)
-        .tee::<AuthWorld, _>(FixedCli(writer::JUnit::for_tee(
-            reports.junit_buffer(),
-            verbosity,
-        )))
-        .tee::<AuthWorld, _>(FixedCli(writer::Json::for_tee(reports.json_buffer())))
-        .normalized()
+    let writer = recorder
+        .discard_arbitrary_writes()
+        .assert_normalized()
         .summarized();
     let settings = SuiteSettings {
         features: config.features.clone(),
         concurrency: config.concurrency,
     };
-    crate::suite::run::run(ctx, &settings, selection, writers).await
+    crate::suite::run::run(ctx, &settings, selection, writer).await
 }

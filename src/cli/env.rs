@@ -10,6 +10,7 @@ use url::Url;
 use crate::app::{Config, ConfigError};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
+use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 use crate::target::container::{
     ContainerSettings, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS,
@@ -110,7 +111,20 @@ pub const VARS: &[(&str, &str)] = &[
     ),
     (
         "MEDUSA_VERBOSE",
-        "0 (default), 1: show each failed scenario's state, 2: also doc strings",
+        "0 (default): a line per scenario and each failure's report; 1: also the steps; 2: also a failed scenario's state",
+    ),
+    // ---- output: HTML report and colours --------------------------------
+    (
+        "MEDUSA_HTML",
+        "write a self-contained HTML report to this file",
+    ),
+    (
+        "MEDUSA_COLOR",
+        "auto (default: colours on a terminal), always or never",
+    ),
+    (
+        "NO_COLOR",
+        "set (not empty): no colours unless MEDUSA_COLOR=always",
     ),
 ];
 
@@ -141,6 +155,9 @@ pub fn config_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config
         cucumber_json: get("MEDUSA_CUCUMBER_JSON").map(PathBuf::from),
         verbose: verbose(&get)?,
         require_all: switch(&get, "MEDUSA_REQUIRE_ALL")?,
+        html: get("MEDUSA_HTML").map(PathBuf::from),
+        color: color(&get)?,
+        terminal: false,
     })
 }
 
@@ -364,6 +381,25 @@ fn verbose(get: &Get<'_>) -> Result<u8, ConfigError> {
     }
 }
 
+// ---- output: HTML report and colours --------------------------------------
+
+/// `MEDUSA_COLOR`, with `NO_COLOR` turning `auto` into `never`.
+fn color(get: &Get<'_>) -> Result<ColorChoice, ConfigError> {
+    let choice = match get("MEDUSA_COLOR") {
+        None => ColorChoice::Auto,
+        Some(v) => ColorChoice::parse(&v).ok_or_else(|| {
+            err(
+                format!("MEDUSA_COLOR must be auto, always or never, got '{v}'"),
+                "unset MEDUSA_COLOR or give auto, always or never",
+            )
+        })?,
+    };
+    Ok(match choice {
+        ColorChoice::Auto if get("NO_COLOR").is_some() => ColorChoice::Never,
+        c => c,
+    })
+}
+
 /// The folder feature paths are shown relative to, as cucumber's writers
 /// choose it: the workspace, else the crate, else the working directory.
 fn path_base(get: &Get<'_>) -> String {
@@ -520,6 +556,23 @@ mod tests {
             e.problem.contains("MEDUSA_REQUIRE_ALL must be 1 or 0"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn html_path_and_colours() {
+        let c = cfg(&[("MEDUSA_HTML", "out/report.html")]).unwrap();
+        assert_eq!(c.html, Some(PathBuf::from("out/report.html")));
+        assert_eq!(c.color, ColorChoice::Auto);
+        assert!(!c.terminal, "only the command line says it is a terminal");
+        assert_eq!(cfg(&[("NO_COLOR", "1")]).unwrap().color, ColorChoice::Never);
+        let c = cfg(&[("NO_COLOR", "1"), ("MEDUSA_COLOR", "always")]).unwrap();
+        assert_eq!(c.color, ColorChoice::Always);
+        assert_eq!(
+            cfg(&[("MEDUSA_COLOR", "NEVER")]).unwrap().color,
+            ColorChoice::Never
+        );
+        let e = cfg(&[("MEDUSA_COLOR", "rainbow")]).unwrap_err();
+        assert!(e.problem.contains("MEDUSA_COLOR"), "{e}");
     }
 
     #[test]

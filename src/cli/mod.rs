@@ -8,6 +8,7 @@ mod env;
 
 pub use env::{VARS, config_from_env, config_from_lookup};
 
+use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use crate::app::{self, Config, ConfigError, RunError};
@@ -35,6 +36,7 @@ pub fn main_with_args(args: &[String]) -> u8 {
         Ok(mut config) => {
             // Flags win over the environment.
             flags.apply(&mut config);
+            config.terminal = std::io::stdout().is_terminal();
             config
         }
         Err(e) => return report_error(&RunError::Config(e)),

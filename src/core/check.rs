@@ -25,6 +25,10 @@ const EXCERPT_CHARS: usize = 600;
 /// report (already printed by the cucumber writer) from a harness bug.
 pub const REPORT_MARKER: &str = "check failed: ";
 
+/// The line a report's diff starts after (always its last part), so the
+/// console and the HTML report can colour the diff's lines.
+pub const DIFF_HEADER: &str = "diff (- expected, + actual):";
+
 /// A failed check.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -84,7 +88,7 @@ impl Failure {
             }
         }
         if let Some((expected, actual)) = &self.diff {
-            let _ = writeln!(out, "diff (- expected, + actual):");
+            let _ = writeln!(out, "{DIFF_HEADER}");
             out.push_str(&unified_diff(expected, actual));
         }
         redactor.mask(&out).into_owned()

@@ -1,6 +1,13 @@
 //! What a run found out, as plain data: the records the suite produces and
 //! the reports and the exit code read. No rendering beyond one-line
 //! descriptions, no I/O.
+//!
+//! Every scenario is keyed by its feature file and line ([`ScenarioKey`]),
+//! never by its name: two scenarios of the same name in two files stay
+//! apart in every record and report.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 /// A request of a scenario that got its answer only after retries: the one
 /// retry record (console, JUnit and Cucumber JSON all show it).
@@ -8,6 +15,8 @@
 pub struct RetriedRequest {
     /// The scenario's name ([`PREFLIGHT`] for the request before them).
     pub scenario: String,
+    /// Where the scenario is (`None` for the preflight request).
+    pub key: Option<ScenarioKey>,
     /// Method and path.
     pub request: String,
     /// How many times it was sent again.
@@ -22,8 +31,13 @@ pub const PREFLIGHT: &str = "(preflight, before the scenarios)";
 impl RetriedRequest {
     /// One line for the console and the reports.
     pub fn describe(&self) -> String {
+        let at = self
+            .key
+            .as_ref()
+            .map(|k| format!(", {k}"))
+            .unwrap_or_default();
         format!(
-            "retried: {} was sent {} more time(s) after transport errors (scenario: {})",
+            "retried: {} was sent {} more time(s) after transport errors (scenario: {}{at})",
             self.request, self.retries, self.scenario
         )
     }
@@ -130,7 +144,7 @@ pub struct Outcome {
     pub report_errors: Vec<String>,
     /// Report files written: what and where.
     pub reports_written: Vec<(&'static str, String)>,
-    /// Feature files that did not parse, and failed hooks.
+    /// Feature files that did not parse (a failed hook fails its scenario).
     pub errors: usize,
     /// Every failed check.
     pub failed_checks: Vec<FailedCheck>,
@@ -138,6 +152,8 @@ pub struct Outcome {
     pub retried: Vec<RetriedRequest>,
     /// Whether a left-out scenario fails the gate (`MEDUSA_REQUIRE_ALL`).
     pub require_all: bool,
+    /// The whole run, as the reports were written from it.
+    pub record: RunRecord,
 }
 
 impl Outcome {
@@ -164,5 +180,356 @@ impl Outcome {
     /// Scenarios that ran (passed, failed or skipped).
     pub fn ran(&self) -> usize {
         self.passed + self.failed + self.skipped
+    }
+}
+
+/// Where a scenario is: its feature file (relative to the project, as the
+/// reports show it) and its line there. An outline's example is keyed by
+/// its row's line. Unique in a run, stable across runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ScenarioKey {
+    /// The feature file, relative to the project when possible.
+    pub path: String,
+    /// The scenario's (or example row's) line in it.
+    pub line: usize,
+}
+
+impl ScenarioKey {
+    /// The key of the scenario at `line` of the feature file `path`, shown
+    /// relative to `base` (the folder reports name files from).
+    pub fn new(path: Option<&Path>, line: usize, base: &str) -> ScenarioKey {
+        let path = path
+            .and_then(Path::to_str)
+            .map(|p| relative_path(p, base).to_owned())
+            .unwrap_or_else(|| "(no file)".to_owned());
+        ScenarioKey { path, line }
+    }
+}
+
+impl std::fmt::Display for ScenarioKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.path, self.line)
+    }
+}
+
+/// `path` relative to `base`, as the reports print it.
+pub fn relative_path<'a>(path: &'a str, base: &str) -> &'a str {
+    let trimmed = if base.is_empty() {
+        path
+    } else {
+        path.strip_prefix(base).unwrap_or(path)
+    };
+    trimmed.trim_start_matches(['/', '\\'])
+}
+
+/// What became of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// It ran and passed.
+    Passed,
+    /// It ran and failed (a failed check, a panic, an ambiguous phrase).
+    Failed,
+    /// No step definition matches its text (fails the run).
+    Undefined,
+    /// It did not run (an earlier step failed, or it was left out).
+    Skipped,
+}
+
+/// What became of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioStatus {
+    /// Every step passed.
+    Passed,
+    /// A step or a hook failed, or a step is undefined.
+    Failed,
+    /// A step was skipped while running (fails the gate too).
+    Skipped,
+    /// Not run on purpose (see [`ScenarioRun::left_out`]); changes no verdict.
+    LeftOut,
+}
+
+/// One step as it ran (or did not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRun {
+    /// `Given `, `When `, ...
+    pub keyword: String,
+    /// The step's text.
+    pub text: String,
+    /// Its line in the feature file.
+    pub line: usize,
+    /// Whether it is a step of the feature's background.
+    pub background: bool,
+    /// What became of it.
+    pub status: StepStatus,
+    /// How long it took (zero if it did not run).
+    pub duration: Duration,
+    /// Why it failed: the failure report, as the step gave it.
+    pub error: Option<String>,
+}
+
+/// One scenario of a run, with its steps and what happened around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioRun {
+    /// Where it is: the key every report uses.
+    pub key: ScenarioKey,
+    /// Its column in the feature file.
+    pub col: usize,
+    /// `Scenario`, `Scenario Outline`, `Example`...
+    pub keyword: String,
+    /// Its name (an outline's example with its values filled in).
+    pub name: String,
+    /// The rule it is in, if any.
+    pub rule: Option<String>,
+    /// Its own tags (without `@`).
+    pub tags: Vec<String>,
+    /// What became of it.
+    pub status: ScenarioStatus,
+    /// From its start to its end.
+    pub duration: Duration,
+    /// Background steps first, then its own, in file order.
+    pub steps: Vec<StepRun>,
+    /// Why it failed: a failed step's report, or a failed hook.
+    pub failure: Option<String>,
+    /// The scenario's state when a step failed (the World's `Debug`: which
+    /// credentials it holds, never their values).
+    pub state: Option<String>,
+    /// Requests of this scenario that were answered only after retries.
+    pub retried: Vec<RetriedRequest>,
+    /// Why it was left out, if it was.
+    pub left_out: Option<String>,
+}
+
+impl ScenarioRun {
+    /// The failed step, if one failed.
+    pub fn failed_step(&self) -> Option<&StepRun> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.status, StepStatus::Failed | StepStatus::Undefined))
+    }
+
+    /// The scenario of a left-out record: every step skipped.
+    pub fn left_out(l: &LeftOutScenario) -> ScenarioRun {
+        let step = |background: bool| {
+            move |s: &StepRecord| StepRun {
+                keyword: s.keyword.clone(),
+                text: s.text.clone(),
+                line: s.line,
+                background,
+                status: StepStatus::Skipped,
+                duration: Duration::ZERO,
+                error: None,
+            }
+        };
+        let background = l.background.iter().flat_map(|(_, steps)| steps);
+        ScenarioRun {
+            key: ScenarioKey {
+                path: l.path.clone().unwrap_or_else(|| "(no file)".to_owned()),
+                line: l.line,
+            },
+            col: l.col,
+            keyword: l.keyword.clone(),
+            name: l.name.clone(),
+            rule: l.rule.clone(),
+            tags: l.tags.clone(),
+            status: ScenarioStatus::LeftOut,
+            duration: Duration::ZERO,
+            steps: background
+                .map(step(true))
+                .chain(l.steps.iter().map(step(false)))
+                .collect(),
+            failure: None,
+            state: None,
+            retried: Vec::new(),
+            left_out: Some(l.reason.clone()),
+        }
+    }
+}
+
+/// A feature file and its scenarios as they ran.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FeatureRun {
+    /// The file, relative to the project when possible.
+    pub path: String,
+    /// `Feature`.
+    pub keyword: String,
+    /// The feature's name.
+    pub name: String,
+    /// The feature's tags (without `@`).
+    pub tags: Vec<String>,
+    /// The feature's line (1 unless tags come first).
+    pub line: usize,
+    /// Its background's keyword, if it has one.
+    pub background_keyword: Option<String>,
+    /// Its scenarios, by line.
+    pub scenarios: Vec<ScenarioRun>,
+}
+
+impl FeatureRun {
+    /// Counts of its scenarios by status.
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.scenarios.iter())
+    }
+
+    /// The sum of its scenarios' durations.
+    pub fn duration(&self) -> Duration {
+        self.scenarios.iter().map(|s| s.duration).sum()
+    }
+}
+
+/// Scenarios by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Skipped while running.
+    pub skipped: usize,
+    /// Left out on purpose.
+    pub left_out: usize,
+}
+
+impl Counts {
+    fn of<'a>(scenarios: impl Iterator<Item = &'a ScenarioRun>) -> Counts {
+        let mut c = Counts::default();
+        for s in scenarios {
+            match s.status {
+                ScenarioStatus::Passed => c.passed += 1,
+                ScenarioStatus::Failed => c.failed += 1,
+                ScenarioStatus::Skipped => c.skipped += 1,
+                ScenarioStatus::LeftOut => c.left_out += 1,
+            }
+        }
+        c
+    }
+
+    /// Every scenario counted.
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped + self.left_out
+    }
+}
+
+/// Everything one run did, as data: what the reports are written from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// What the run was against (a URL, the reference backend...).
+    pub target: String,
+    /// When the scenarios started.
+    pub started: SystemTime,
+    /// From the first scenario's start to the last one's end.
+    pub duration: Duration,
+    /// The feature files, by path.
+    pub features: Vec<FeatureRun>,
+    /// Feature files that did not parse, one message each.
+    pub parse_errors: Vec<String>,
+    /// Retried requests that belong to no scenario (the preflight's).
+    pub retried: Vec<RetriedRequest>,
+}
+
+impl Default for RunRecord {
+    fn default() -> RunRecord {
+        RunRecord {
+            target: String::new(),
+            started: SystemTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
+            features: Vec::new(),
+            parse_errors: Vec::new(),
+            retried: Vec::new(),
+        }
+    }
+}
+
+impl RunRecord {
+    /// The feature at `path`, made from `make` if it is not there yet.
+    pub fn feature_mut(
+        &mut self,
+        path: &str,
+        make: impl FnOnce() -> FeatureRun,
+    ) -> &mut FeatureRun {
+        let at = match self.features.iter().position(|f| f.path == path) {
+            Some(i) => i,
+            None => {
+                self.features.push(make());
+                self.features.len() - 1
+            }
+        };
+        &mut self.features[at]
+    }
+
+    /// Adds the scenarios left out on purpose to their features.
+    pub fn add_left_out(&mut self, left_out: &[LeftOutScenario]) {
+        for l in left_out {
+            let scenario = ScenarioRun::left_out(l);
+            let feature = self.feature_mut(&scenario.key.path, || FeatureRun {
+                path: scenario.key.path.clone(),
+                keyword: l.feature_keyword.clone(),
+                name: l.feature.clone(),
+                tags: l.feature_tags.clone(),
+                line: 1,
+                background_keyword: l.background.as_ref().map(|(k, _)| k.clone()),
+                scenarios: Vec::new(),
+            });
+            feature.scenarios.push(scenario);
+        }
+        self.sort();
+    }
+
+    /// Gives each retried request to its scenario, by key; the others
+    /// (the preflight's) stay with the run.
+    pub fn attach_retries(&mut self, retried: &[RetriedRequest]) {
+        for r in retried {
+            let owner = r.key.as_ref().and_then(|k| self.scenario_mut(k));
+            match owner {
+                Some(s) => s.retried.push(r.clone()),
+                None => self.retried.push(r.clone()),
+            }
+        }
+    }
+
+    /// The scenario at `key`.
+    pub fn scenario_mut(&mut self, key: &ScenarioKey) -> Option<&mut ScenarioRun> {
+        self.features
+            .iter_mut()
+            .filter(|f| f.path == key.path)
+            .flat_map(|f| f.scenarios.iter_mut())
+            .find(|s| s.key == *key)
+    }
+
+    /// Features by path, scenarios by line.
+    pub fn sort(&mut self) {
+        self.features.sort_by(|a, b| a.path.cmp(&b.path));
+        for f in &mut self.features {
+            f.scenarios.sort_by_key(|s| s.key.line);
+        }
+    }
+
+    /// Every scenario, feature by feature.
+    pub fn scenarios(&self) -> impl Iterator<Item = &ScenarioRun> {
+        self.features.iter().flat_map(|f| f.scenarios.iter())
+    }
+
+    /// Counts of every scenario by status.
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.scenarios())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_relative_to_the_base() {
+        assert_eq!(
+            relative_path("/p/features/a.feature", "/p"),
+            "features/a.feature"
+        );
+        assert_eq!(
+            relative_path("features/a.feature", ""),
+            "features/a.feature"
+        );
+        assert_eq!(relative_path("/q/a.feature", "/p"), "q/a.feature");
+        let key = ScenarioKey::new(Some(Path::new("/p/features/a.feature")), 12, "/p");
+        assert_eq!(key.to_string(), "features/a.feature:12");
     }
 }

@@ -1,11 +1,279 @@
-//! The console's end-of-run summary: what was left out, what was retried,
-//! why the gate is red, where the reports went, and the `conformance:`
-//! line CI reads. Written from the run's [`Outcome`] alone.
+//! The console: one line per scenario as it ends (status, name, where,
+//! time), the full report of each failure, the steps at `-v`, the
+//! scenario's state at `-vv`; a progress bar with counts on a terminal;
+//! then the end-of-run summary and the `conformance:` line CI reads.
+//!
+//! Every piece of text is masked by the run's redactor before it is
+//! coloured, and written through a redacting writer on top.
 
 use std::io::Write;
 use std::time::Duration;
 
-use crate::core::record::Outcome;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::core::check::DIFF_HEADER;
+use crate::core::record::{Outcome, ScenarioRun, ScenarioStatus, StepStatus};
+use crate::core::redact::Redactor;
+
+/// When the console uses colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always (`--color always`).
+    Always,
+    /// Never (`--color never`, or `NO_COLOR` with `auto`).
+    Never,
+}
+
+impl ColorChoice {
+    /// `auto`, `always` or `never`.
+    pub fn parse(text: &str) -> Option<ColorChoice> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(ColorChoice::Auto),
+            "always" => Some(ColorChoice::Always),
+            "never" => Some(ColorChoice::Never),
+            _ => None,
+        }
+    }
+
+    /// Whether a console that is (or is not) a `terminal` is coloured.
+    pub fn enabled(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal,
+        }
+    }
+}
+
+/// How the console shows a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleSettings {
+    /// 0: a line per scenario and each failure's report; 1: also the
+    /// steps; 2: also a failed scenario's state.
+    pub verbosity: u8,
+    /// ANSI colours.
+    pub color: bool,
+    /// A progress bar (on a terminal only: it redraws in place).
+    pub progress: bool,
+}
+
+/// Colours, or none.
+#[derive(Debug, Clone, Copy)]
+struct Palette(bool);
+
+const GREEN: &str = "32";
+const RED: &str = "31";
+const BOLD_RED: &str = "1;31";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+const DIM: &str = "2";
+
+impl Palette {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.0 && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// The live console of a run.
+pub struct Console<Out: Write> {
+    out: Out,
+    redactor: Redactor,
+    settings: ConsoleSettings,
+    bar: Option<ProgressBar>,
+    passed: usize,
+    failed: usize,
+}
+
+impl<Out: Write> Console<Out> {
+    /// A console writing to `out`, masking with `redactor`.
+    pub fn new(out: Out, redactor: Redactor, settings: ConsoleSettings) -> Console<Out> {
+        Console {
+            out,
+            redactor,
+            settings,
+            bar: None,
+            passed: 0,
+            failed: 0,
+        }
+    }
+
+    /// Writes one line of its own (the run's header).
+    pub fn line(&mut self, text: &str) {
+        let masked = self.redactor.mask(text).into_owned();
+        self.write(&format!("{masked}\n"));
+    }
+
+    /// The scenarios are parsed: `total` will run.
+    pub(crate) fn started(&mut self, total: usize) {
+        if !self.settings.progress || total == 0 {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
+        if let Ok(style) = ProgressStyle::with_template("[{bar:30}] {pos}/{len} scenarios: {msg}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(self.counts());
+        bar.tick();
+        self.bar = Some(bar);
+    }
+
+    /// A scenario ended: its line (and report, steps, state).
+    pub(crate) fn scenario(&mut self, run: &ScenarioRun) {
+        match run.status {
+            ScenarioStatus::Passed => self.passed += 1,
+            _ => self.failed += 1,
+        }
+        let text = scenario_text(
+            run,
+            self.settings.verbosity,
+            Palette(self.settings.color),
+            &self.redactor,
+        );
+        self.write(&text);
+        let counts = self.counts();
+        if let Some(bar) = &self.bar {
+            bar.set_message(counts);
+            bar.inc(1);
+        }
+    }
+
+    /// Something went wrong outside any scenario (a feature file that does
+    /// not parse).
+    pub(crate) fn error(&mut self, message: &str) {
+        let masked = self.redactor.mask(message).into_owned();
+        let text = format!(
+            "{} {masked}\n",
+            Palette(self.settings.color).paint(BOLD_RED, "error:")
+        );
+        self.write(&text);
+    }
+
+    /// The scenarios are over: the bar goes away.
+    pub(crate) fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        let _ = self.out.flush();
+    }
+
+    fn counts(&self) -> String {
+        format!("{} passed, {} failed", self.passed, self.failed)
+    }
+
+    /// Writes `text` (whole lines), with the bar out of the way.
+    fn write(&mut self, text: &str) {
+        let out = &mut self.out;
+        let mut put = || {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(put),
+            None => put(),
+        }
+    }
+}
+
+/// `3 ms`, `1.25 s`.
+pub fn fmt_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// The console text of a finished scenario at `verbosity`.
+fn scenario_text(run: &ScenarioRun, verbosity: u8, p: Palette, r: &Redactor) -> String {
+    let (word, code) = match run.status {
+        ScenarioStatus::Passed => ("PASS", GREEN),
+        ScenarioStatus::Failed => ("FAIL", BOLD_RED),
+        ScenarioStatus::Skipped => ("SKIP", YELLOW),
+        ScenarioStatus::LeftOut => ("LEFT OUT", YELLOW),
+    };
+    let mut out = format!(
+        "{}  {}  {}\n",
+        p.paint(code, word),
+        r.mask(&run.name),
+        p.paint(
+            DIM,
+            &format!("({}, {})", run.key, fmt_duration(run.duration))
+        )
+    );
+    if verbosity >= 1 {
+        for s in &run.steps {
+            let (mark, code) = match s.status {
+                StepStatus::Passed => ("✔", GREEN),
+                StepStatus::Failed => ("✘", BOLD_RED),
+                StepStatus::Undefined => ("?", BOLD_RED),
+                StepStatus::Skipped => ("-", YELLOW),
+            };
+            let time = match s.status {
+                StepStatus::Skipped => "not run".to_owned(),
+                _ => fmt_duration(s.duration),
+            };
+            out.push_str(&format!(
+                "      {} {}{}  {}\n",
+                p.paint(code, mark),
+                s.keyword,
+                r.mask(&s.text),
+                p.paint(DIM, &format!("(line {}, {time})", s.line))
+            ));
+        }
+    }
+    if let Some(failure) = &run.failure {
+        if verbosity == 0
+            && let Some(step) = run.failed_step()
+        {
+            out.push_str(&format!(
+                "      failed step: {}{} (line {})\n",
+                step.keyword,
+                r.mask(&step.text),
+                step.line
+            ));
+        }
+        out.push_str(&indent(&report_lines(&r.mask(failure), p), "      "));
+    }
+    if verbosity >= 2
+        && let Some(state) = &run.state
+    {
+        out.push_str(&indent(&format!("state: {}\n", r.mask(state)), "      "));
+    }
+    out
+}
+
+/// A failure report with its diff's lines coloured.
+fn report_lines(report: &str, p: Palette) -> String {
+    let mut out = String::new();
+    let mut in_diff = false;
+    for line in report.lines() {
+        let painted = if in_diff {
+            match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => p.paint(GREEN, line),
+                Some('-') if !line.starts_with("---") => p.paint(RED, line),
+                Some('@') => p.paint(CYAN, line),
+                _ => line.to_owned(),
+            }
+        } else {
+            line.to_owned()
+        };
+        in_diff |= line == DIFF_HEADER;
+        out.push_str(&painted);
+        out.push('\n');
+    }
+    out
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines().map(|l| format!("{by}{l}\n")).collect()
+}
 
 /// Writes the summary of `outcome` (a run that took `elapsed`) to `out`.
 /// Best effort: a console that cannot be written to is not worth failing
@@ -62,7 +330,7 @@ fn problem_lines(outcome: &Outcome) -> Vec<String> {
     }
     if outcome.errors > 0 {
         lines.push(format!(
-            "error: {} feature file(s) or hook(s) failed",
+            "error: {} feature file(s) did not parse",
             outcome.errors
         ));
     }
@@ -95,6 +363,94 @@ fn verdict_line(outcome: &Outcome) -> String {
 mod tests {
     use super::*;
     use crate::core::record::RetriedRequest;
+    use crate::report::tests::sample;
+
+    fn failed() -> ScenarioRun {
+        sample().features[1].scenarios[0].clone()
+    }
+
+    #[test]
+    fn a_scenario_is_one_line_and_a_failure_adds_its_report() {
+        let r = Redactor::new();
+        let passed = sample().features[0].scenarios[0].clone();
+        let text = scenario_text(&passed, 0, Palette(false), &r);
+        assert_eq!(text, "PASS  Same name  (features/a.feature:4, 5 ms)\n");
+        let text = scenario_text(&failed(), 0, Palette(false), &r);
+        assert!(
+            text.starts_with(
+                "FAIL  Same name  (features/b.feature:7, 5 ms)\n      failed step: Then the response status is 200 (line 8)\n      check failed: same user\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\n      +\"x<y>&z@b.co\"\n"), "{text}");
+        assert!(!text.contains("state:") && !text.contains('\x1b'), "{text}");
+    }
+
+    #[test]
+    fn verbosity_adds_steps_then_state() {
+        let r = Redactor::new();
+        let one = scenario_text(&failed(), 1, Palette(false), &r);
+        assert!(
+            one.contains("      ✘ Then the response status is 200  (line 8, 2 ms)\n"),
+            "{one}"
+        );
+        assert!(
+            one.contains("      - Then the user is the admin  (line 9, not run)\n"),
+            "{one}"
+        );
+        assert!(
+            !one.contains("failed step:") && !one.contains("state:"),
+            "{one}"
+        );
+        let two = scenario_text(&failed(), 2, Palette(false), &r);
+        assert!(
+            two.contains("      state: AuthWorld { session_cookie: Some([REDACTED]) }\n"),
+            "{two}"
+        );
+    }
+
+    #[test]
+    fn colours_mark_the_status_and_the_diff() {
+        let text = scenario_text(&failed(), 0, Palette(true), &Redactor::new());
+        assert!(text.starts_with("\x1b[1;31mFAIL\x1b[0m"), "{text}");
+        assert!(text.contains("\x1b[32m+\"x<y>&z@b.co\"\x1b[0m"), "{text}");
+        assert!(text.contains("\x1b[31m-\"a@b.co\"\x1b[0m"), "{text}");
+        assert!(
+            text.contains("--- expected\n"),
+            "the header is not a removed line: {text}"
+        );
+    }
+
+    #[test]
+    fn the_console_masks_before_it_colours() {
+        let r = Redactor::new();
+        r.add("hunter22");
+        let mut sc = failed();
+        sc.name = "log in as hunter22".into();
+        sc.failure = Some("check failed: x\n  password hunter22".into());
+        let text = scenario_text(&sc, 2, Palette(true), &r);
+        assert!(!text.contains("hunter22"), "{text}");
+        let mut out = Vec::new();
+        let mut console = Console::new(&mut out, r.clone(), ConsoleSettings::default());
+        console.line("header hunter22");
+        console.error("bad hunter22");
+        console.scenario(&sc);
+        console.finish();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains("hunter22") && text.contains("header [REDACTED]"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn colour_choices() {
+        assert_eq!(ColorChoice::parse(" Always "), Some(ColorChoice::Always));
+        assert_eq!(ColorChoice::parse("sometimes"), None);
+        assert!(ColorChoice::Auto.enabled(true) && !ColorChoice::Auto.enabled(false));
+        assert!(ColorChoice::Always.enabled(false) && !ColorChoice::Never.enabled(true));
+        assert_eq!(fmt_duration(Duration::from_millis(1250)), "1.25 s");
+    }
 
     fn text(outcome: &Outcome) -> String {
         let mut out = Vec::new();
@@ -180,6 +536,7 @@ mod tests {
         let o = Outcome {
             retried: vec![RetriedRequest {
                 scenario: "S".into(),
+                key: None,
                 request: "GET /admin/auth".into(),
                 retries: 1,
                 errors: vec!["connection closed".into()],

@@ -1,94 +1,104 @@
-//! The Cucumber JSON report: cucumber's JSON writer fills a buffer during
-//! the run; [`finish_cucumber_json`] then adds what cucumber does not know
-//! (left-out scenarios as all-skipped elements, retried requests in the
-//! scenario's description) and masks every string.
+//! The Cucumber JSON report, written from the run's [`RunRecord`]: the
+//! standard layout (features, elements, steps with `passed` / `failed` /
+//! `undefined` / `skipped` results, durations in nanoseconds, error
+//! messages). A feature's background is an element of its own before each
+//! scenario, as cucumber writes it. A left-out scenario's steps are all
+//! `skipped`, the first saying why; a scenario's retried requests are in
+//! its `description`. Every string is masked.
 
 use serde_json::{Value, json};
 
-use crate::core::record::{LeftOutScenario, RetriedRequest, StepRecord};
+use crate::core::record::{FeatureRun, RunRecord, ScenarioRun, StepRun, StepStatus};
 use crate::core::redact::Redactor;
 use crate::report::skipped_message;
 
-/// The Cucumber JSON cucumber wrote, with every left-out scenario added to
-/// its feature as an element whose steps are all `skipped` (the first
-/// saying why), and every string masked by `redactor`.
-pub fn finish_cucumber_json(
-    text: &str,
-    left_out: &[LeftOutScenario],
-    retried: &[RetriedRequest],
-    redactor: &Redactor,
-) -> Result<String, serde_json::Error> {
-    let mut features: Value = if text.trim().is_empty() {
-        Value::Array(Vec::new())
-    } else {
-        serde_json::from_str(text)?
-    };
-    for r in retried {
-        note_retry(&mut features, r);
-    }
-    if let Value::Array(list) = &mut features {
-        for l in left_out {
-            add_left_out(list, l);
-        }
-    }
+/// The Cucumber JSON of `record`, every string masked by `redactor`.
+pub fn cucumber_json(record: &RunRecord, redactor: &Redactor) -> String {
+    let mut features: Value = record.features.iter().map(feature).collect();
     mask_strings(&mut features, redactor);
-    serde_json::to_string(&features)
+    serde_json::to_string_pretty(&features).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// A scenario answered only after retries says so in its description.
-fn note_retry(features: &mut Value, r: &RetriedRequest) {
-    let elements = features
-        .as_array_mut()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["elements"].as_array_mut());
-    for e in elements
-        .flatten()
-        .filter(|e| e["name"].as_str().is_some_and(|n| n.ends_with(&r.scenario)))
-    {
-        let before = e["description"].as_str().unwrap_or_default().to_owned();
-        let sep = if before.is_empty() { "" } else { "\n" };
-        e["description"] = Value::String(format!("{before}{sep}{}", r.describe()));
-    }
-}
-
-/// Adds `l` (and its feature's background) to its feature, made if needed.
-fn add_left_out(list: &mut Vec<Value>, l: &LeftOutScenario) {
-    let pos = list
-        .iter()
-        .position(|f| f["name"] == l.feature.as_str())
-        .unwrap_or_else(|| {
-            list.push(json!({
-                "uri": l.path,
-                "keyword": l.feature_keyword,
-                "name": l.feature,
-                "tags": l.feature_tags.iter().map(|t| json!({"name": t, "line": 1})).collect::<Vec<_>>(),
-                "elements": [],
-            }));
-            list.len() - 1
-        });
-    if let Some(Value::Array(elements)) = list[pos].get_mut("elements") {
-        if let Some((keyword, steps)) = &l.background {
-            elements.push(json_element(l, "background", keyword, steps));
+fn feature(f: &FeatureRun) -> Value {
+    let id = kebab(&f.name);
+    let mut elements = Vec::new();
+    for sc in &f.scenarios {
+        if let Some(keyword) = &f.background_keyword
+            && sc.steps.iter().any(|s| s.background)
+        {
+            elements.push(background(keyword, &id, sc));
         }
-        elements.push(json_element(l, "scenario", &l.keyword, &l.steps));
-        elements.sort_by_key(|e| e["line"].as_u64().unwrap_or(0));
+        elements.push(scenario(&id, sc));
     }
+    json!({
+        "uri": f.path,
+        "id": id,
+        "keyword": f.keyword,
+        "name": f.name,
+        "line": f.line,
+        "description": "",
+        "tags": tags(&f.tags, f.line),
+        "elements": elements,
+    })
 }
 
-fn json_element(l: &LeftOutScenario, ty: &str, keyword: &str, steps: &[StepRecord]) -> Value {
-    let name = format!(
-        "{}{}",
-        l.rule.as_ref().map(|r| format!("{r} ")).unwrap_or_default(),
-        l.name
-    );
-    let steps: Vec<Value> = steps
-        .iter()
+fn background(keyword: &str, feature_id: &str, sc: &ScenarioRun) -> Value {
+    let steps: Vec<&StepRun> = sc.steps.iter().filter(|s| s.background).collect();
+    let line = steps
+        .first()
+        .map_or(sc.key.line, |s| s.line.saturating_sub(1));
+    json!({
+        "keyword": keyword,
+        "type": "background",
+        "id": format!("{feature_id};background"),
+        "line": line,
+        "name": "",
+        "description": "",
+        "steps": step_values(sc, steps),
+    })
+}
+
+fn scenario(feature_id: &str, sc: &ScenarioRun) -> Value {
+    let name = match &sc.rule {
+        Some(rule) => format!("{rule} {}", sc.name),
+        None => sc.name.clone(),
+    };
+    let mut notes: Vec<String> = sc.retried.iter().map(|r| r.describe()).collect();
+    if let Some(reason) = &sc.left_out {
+        notes.push(skipped_message(reason));
+    }
+    if let (Some(failure), None) = (&sc.failure, sc.failed_step()) {
+        notes.push(failure.clone());
+    }
+    let steps: Vec<&StepRun> = sc.steps.iter().filter(|s| !s.background).collect();
+    json!({
+        "keyword": sc.keyword,
+        "type": "scenario",
+        "id": format!("{feature_id};{}", kebab(&sc.name)),
+        "line": sc.key.line,
+        "name": name,
+        "description": notes.join("\n"),
+        "tags": tags(&sc.tags, sc.key.line),
+        "steps": step_values(sc, steps),
+    })
+}
+
+fn step_values(sc: &ScenarioRun, steps: Vec<&StepRun>) -> Vec<Value> {
+    steps
+        .into_iter()
         .enumerate()
         .map(|(i, st)| {
-            let mut result = json!({"status": "skipped", "duration": 0});
-            if i == 0 {
-                result["error_message"] = Value::String(skipped_message(&l.reason));
+            let mut result = json!({
+                "status": status(st.status),
+                "duration": u64::try_from(st.duration.as_nanos()).unwrap_or(u64::MAX),
+            });
+            let left_out = sc.left_out.as_ref().filter(|_| i == 0 && !st.background);
+            if let Some(error) = st
+                .error
+                .clone()
+                .or_else(|| left_out.map(|r| skipped_message(r)))
+            {
+                result["error_message"] = Value::String(error);
             }
             json!({
                 "keyword": st.keyword,
@@ -97,31 +107,31 @@ fn json_element(l: &LeftOutScenario, ty: &str, keyword: &str, steps: &[StepRecor
                 "result": result,
             })
         })
-        .collect();
-    json!({
-        "keyword": keyword,
-        "type": ty,
-        "id": format!("{}/{}", kebab(&l.feature), kebab(&l.name)),
-        "line": l.line,
-        "name": name,
-        "description": skipped_message(&l.reason),
-        "tags": l.tags.iter().map(|t| json!({"name": t, "line": l.line})).collect::<Vec<_>>(),
-        "steps": steps,
-    })
+        .collect()
+}
+
+fn status(s: StepStatus) -> &'static str {
+    match s {
+        StepStatus::Passed => "passed",
+        StepStatus::Failed => "failed",
+        StepStatus::Undefined => "undefined",
+        StepStatus::Skipped => "skipped",
+    }
+}
+
+fn tags(tags: &[String], line: usize) -> Vec<Value> {
+    tags.iter()
+        .map(|t| json!({"name": format!("@{t}"), "line": line}))
+        .collect()
 }
 
 fn kebab(s: &str) -> String {
-    let mut out = String::new();
-    for word in s
+    let words: Vec<String> = s
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(&word.to_lowercase());
-    }
-    out
+        .map(str::to_lowercase)
+        .collect();
+    words.join("-")
 }
 
 fn mask_strings(v: &mut Value, redactor: &Redactor) {

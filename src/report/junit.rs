@@ -1,235 +1,219 @@
-//! The JUnit XML report: cucumber's JUnit writer fills a buffer during the
-//! run; [`finish_junit`] then adds what cucumber does not know (left-out
-//! scenarios as `<skipped>` test cases, retried requests as `<system-err>`)
-//! and masks the text.
+//! The JUnit XML report, written from the run's [`RunRecord`] with an XML
+//! writer (quick-xml): one `<testsuite>` per feature file, one
+//! `<testcase>` per scenario named by its file, line and column (so two
+//! scenarios of the same name never mix), `<failure>` with the full
+//! report, `<skipped>` for a left-out scenario, the steps (and a failed
+//! scenario's state) in `<system-out>`, its retried requests in
+//! `<system-err>`. Counts are computed from the same records, so they add
+//! up. Every string is masked before it is escaped.
+//!
+//! The structure is the Ant/Jenkins `junit-10.xsd` one that CI tools read
+//! (`tests/junit/` checks it with an XML parser).
 
-use std::fmt::Write as _;
+use std::io;
 
-use crate::core::record::{LeftOutScenario, RetriedRequest};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use crate::core::record::{
+    FeatureRun, RunRecord, ScenarioRun, ScenarioStatus, StepRun, StepStatus,
+};
 use crate::core::redact::Redactor;
-use crate::report::skipped_message;
+use crate::report::{rfc3339, skipped_message, step_line};
 
-/// XML-escapes `s` for an attribute value or text.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+type Xml = Writer<Vec<u8>>;
+
+/// The JUnit XML of `record`, every string masked by `redactor`.
+pub fn junit_xml(record: &RunRecord, redactor: &Redactor) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    // Writing to a Vec cannot fail.
+    let _ = write_document(&mut w, record, redactor);
+    String::from_utf8_lossy(&w.into_inner()).into_owned()
 }
 
-fn xml_unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+fn write_document(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let counts = record.counts();
+    let errors = record.parse_errors.len();
+    let tests = counts.total() + errors;
+    let failures = counts.failed + counts.skipped;
+    w.create_element("testsuites")
+        .with_attributes([
+            ("name", "medusa-conformance"),
+            ("tests", &tests.to_string()),
+            ("failures", &failures.to_string()),
+            ("errors", &errors.to_string()),
+            ("time", &seconds(record.duration)),
+        ])
+        .write_inner_content(|w| {
+            for (id, feature) in record.features.iter().enumerate() {
+                write_suite(w, id, feature, record, r)?;
+            }
+            if !record.parse_errors.is_empty() {
+                write_parse_errors(w, record, r)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
-/// The test case name cucumber's JUnit writer would give the scenario.
-fn junit_name(l: &LeftOutScenario) -> String {
-    format!(
-        "{}Scenario: {}: {}{}:{}",
-        l.rule
-            .as_ref()
-            .map(|r| format!("Rule: {r}: "))
-            .unwrap_or_default(),
-        l.name,
-        l.path.as_ref().map(|p| format!("{p}:")).unwrap_or_default(),
-        l.line,
-        l.col,
-    )
+fn write_suite(
+    w: &mut Xml,
+    id: usize,
+    feature: &FeatureRun,
+    record: &RunRecord,
+    r: &Redactor,
+) -> io::Result<()> {
+    let c = feature.counts();
+    let name = format!("{}: {}: {}", feature.keyword, feature.name, feature.path);
+    w.create_element("testsuite")
+        .with_attributes([
+            ("name", clean(r, &name).as_str()),
+            ("id", &id.to_string()),
+            ("package", &clean(r, &feature.path)),
+            ("tests", &c.total().to_string()),
+            ("failures", &(c.failed + c.skipped).to_string()),
+            ("errors", "0"),
+            ("skipped", &c.left_out.to_string()),
+            ("time", &seconds(feature.duration())),
+            ("timestamp", &rfc3339(record.started)),
+        ])
+        .write_inner_content(|w| {
+            for sc in &feature.scenarios {
+                write_case(w, feature, sc, r)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
-/// The JUnit XML cucumber wrote, with every left-out scenario added as a
-/// `<testcase>` holding `<skipped message="left out, not run: ..."/>`
-/// (in its feature's `<testsuite>`, whose `tests` and `skipped` counts
-/// follow), and masked by `redactor`.
-pub fn finish_junit(
-    xml: &str,
-    left_out: &[LeftOutScenario],
-    retried: &[RetriedRequest],
-    redactor: &Redactor,
-) -> String {
-    let mut xml = xml.to_owned();
-    for r in retried {
-        xml = note_retry_in_testcase(&xml, r);
-    }
-    if xml.trim().is_empty() {
-        xml = r#"<?xml version="1.0" encoding="utf-8"?><testsuites/>"#.to_owned();
-    }
-    let mut features: Vec<&str> = left_out.iter().map(|l| l.feature.as_str()).collect();
-    features.dedup();
-    for feature in features {
-        let cases: Vec<&LeftOutScenario> =
-            left_out.iter().filter(|l| l.feature == feature).collect();
-        let body: String = cases.iter().map(|c| skipped_case(c)).collect();
-        xml = add_to_suite(&xml, feature, cases[0], cases.len(), &body);
-    }
-    redactor.mask(&xml).into_owned()
+/// `[Rule: R: ]Scenario: N: file:line:col`: unique in a run.
+pub fn case_name(sc: &ScenarioRun) -> String {
+    let rule = sc
+        .rule
+        .as_ref()
+        .map(|r| format!("Rule: {r}: "))
+        .unwrap_or_default();
+    format!("{rule}{}: {}: {}:{}", sc.keyword, sc.name, sc.key, sc.col)
 }
 
-/// The `<testcase>` of a left-out scenario.
-fn skipped_case(case: &LeftOutScenario) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<testcase name="{}" time="0"><skipped message="{}"/><system-out>{}</system-out></testcase>"#,
-        xml_escape(&junit_name(case)),
-        xml_escape(&skipped_message(&case.reason)),
-        xml_escape(&format!(
-            "{}: left out, not run: {}\n",
-            case.describe(),
-            case.reason
-        )),
-    );
-    out
+fn write_case(w: &mut Xml, feature: &FeatureRun, sc: &ScenarioRun, r: &Redactor) -> io::Result<()> {
+    w.create_element("testcase")
+        .with_attributes([
+            ("name", clean(r, &case_name(sc)).as_str()),
+            ("classname", &clean(r, &feature.path)),
+            ("time", &seconds(sc.duration)),
+        ])
+        .write_inner_content(|w| {
+            match sc.status {
+                ScenarioStatus::LeftOut => {
+                    let why = skipped_message(sc.left_out.as_deref().unwrap_or_default());
+                    w.create_element("skipped")
+                        .with_attribute(("message", clean(r, &why).as_str()))
+                        .write_empty()?;
+                }
+                ScenarioStatus::Failed | ScenarioStatus::Skipped => write_failure(w, sc, r)?,
+                ScenarioStatus::Passed => {}
+            }
+            text_element(w, "system-out", &system_out(sc), r)?;
+            if !sc.retried.is_empty() {
+                let lines: Vec<String> = sc.retried.iter().map(|x| x.describe()).collect();
+                text_element(w, "system-err", &lines.join("\n"), r)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
-/// Inserts `cases` (XML) into the `<testsuite>` of `feature`, or into a new
-/// one at the end of `<testsuites>`.
-fn add_to_suite(
-    xml: &str,
-    feature: &str,
-    first: &LeftOutScenario,
-    count: usize,
-    cases: &str,
-) -> String {
-    let wanted = format!("Feature: {feature}");
-    match find_suite(xml, &wanted) {
-        Some((start, end)) => add_to_existing_suite(xml, start, end, count, cases),
-        None => add_new_suite(xml, &wanted, first, count, cases),
-    }
-}
-
-/// Start and end (the `>`) of the `<testsuite ...>` tag named `wanted`.
-fn find_suite(xml: &str, wanted: &str) -> Option<(usize, usize)> {
-    let mut from = 0;
-    while let Some(rel) = xml[from..].find("<testsuite ") {
-        let start = from + rel;
-        let end = start + xml[start..].find('>')?;
-        let name = attr(&xml[start..end], "name").map(|n| xml_unescape(&n));
-        if name.is_some_and(|n| n == wanted || n.starts_with(&format!("{wanted}: "))) {
-            return Some((start, end));
-        }
-        from = end;
-    }
-    None
-}
-
-/// Adds `cases` to the suite whose start tag is `xml[start..end]`, and
-/// `count` to its `tests` and `skipped` counts.
-fn add_to_existing_suite(xml: &str, start: usize, end: usize, count: usize, cases: &str) -> String {
-    let tag = &xml[start..end];
-    let self_closing = tag.ends_with('/');
-    let mut tag = tag.trim_end_matches('/').to_owned();
-    for name in ["tests", "skipped"] {
-        let n = attr(&tag, name)
-            .and_then(|t| t.parse::<usize>().ok())
-            .unwrap_or(0);
-        tag = set_attr(&tag, name, &(n + count).to_string());
-    }
-    let rest = &xml[end + 1..];
-    if self_closing {
-        format!("{}{tag}>{cases}</testsuite>{rest}", &xml[..start])
-    } else {
-        let close = rest.find("</testsuite>").unwrap_or(rest.len());
-        format!(
-            "{}{tag}>{}{cases}{}",
-            &xml[..start],
-            &rest[..close],
-            &rest[close..]
-        )
-    }
-}
-
-/// Adds a new suite named `wanted` holding `cases` at the end of `<testsuites>`.
-fn add_new_suite(
-    xml: &str,
-    wanted: &str,
-    first: &LeftOutScenario,
-    count: usize,
-    cases: &str,
-) -> String {
-    let id = xml.matches("<testsuite ").count();
-    let suite = format!(
-        r#"<testsuite id="{id}" name="{}" tests="{count}" skipped="{count}" errors="0" failures="0" time="0">{cases}</testsuite>"#,
-        xml_escape(&format!(
-            "{wanted}{}",
-            first
-                .path
-                .as_ref()
-                .map(|p| format!(": {p}"))
-                .unwrap_or_default()
-        )),
-    );
-    if let Some(pos) = xml.rfind("</testsuites>") {
-        format!("{}{suite}{}", &xml[..pos], &xml[pos..])
-    } else if let Some(pos) = xml.rfind("<testsuites/>") {
-        format!(
-            "{}<testsuites>{suite}</testsuites>{}",
-            &xml[..pos],
-            &xml[pos + "<testsuites/>".len()..]
-        )
-    } else {
-        format!("{xml}<testsuites>{suite}</testsuites>")
-    }
-}
-
-/// Adds a `<system-err>` line about `r` to the test case of its scenario, so
-/// a scenario that passed only thanks to retries does not look like a plain
-/// pass.
-fn note_retry_in_testcase(xml: &str, r: &RetriedRequest) -> String {
-    let wanted = xml_escape(&format!("Scenario: {}: ", r.scenario));
-    let Some(start) = xml.find(&format!("<testcase name=\"{wanted}")) else {
-        return xml.to_owned();
+fn write_failure(w: &mut Xml, sc: &ScenarioRun, r: &Redactor) -> io::Result<()> {
+    let step = sc.failed_step();
+    let kind = match step.map(|s| s.status) {
+        Some(StepStatus::Undefined) => "undefined step",
+        Some(_) => "failed step",
+        None if sc.status == ScenarioStatus::Skipped => "skipped step",
+        None => "failed hook",
     };
-    let Some(head_len) = xml[start..].find('>') else {
-        return xml.to_owned();
+    let report = sc
+        .failure
+        .clone()
+        .unwrap_or_else(|| "a step was skipped: the scenario did not run to its end".into());
+    let text = match step {
+        Some(s) => format!("{}\n\n{report}", failed_at(sc, s)),
+        None => report.clone(),
     };
-    let head_end = start + head_len;
-    let note = format!("<system-err>{}</system-err>", xml_escape(&r.describe()));
-    if xml[..head_end].ends_with('/') {
-        // `<testcase .../>`: open it up.
-        return format!(
-            "{}>{note}</testcase>{}",
-            &xml[..head_end - 1],
-            &xml[head_end + 1..]
-        );
-    }
-    match xml[head_end..].find("</testcase>") {
-        Some(close) => {
-            let at = head_end + close;
-            format!("{}{note}{}", &xml[..at], &xml[at..])
-        }
-        None => xml.to_owned(),
-    }
+    let message = report.lines().next().unwrap_or(kind).to_owned();
+    w.create_element("failure")
+        .with_attributes([("message", clean(r, &message).as_str()), ("type", kind)])
+        .write_text_content(BytesText::new(&clean(r, &text)))?;
+    Ok(())
 }
 
-/// The raw (escaped) value of attribute `name` in a start tag.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let len = tag[start..].find('"')?;
-    Some(tag[start..start + len].to_owned())
+/// `step: Then ... (features/x.feature:14)`.
+fn failed_at(sc: &ScenarioRun, s: &StepRun) -> String {
+    format!("step: {}{} ({}:{})", s.keyword, s.text, sc.key.path, s.line)
 }
 
-/// The start tag with attribute `name` set to `value` (a number: no escaping).
-fn set_attr(tag: &str, name: &str, value: &str) -> String {
-    let key = format!(" {name}=\"");
-    match tag.find(&key) {
-        Some(i) => {
-            let start = i + key.len();
-            let len = tag[start..].find('"').unwrap_or(0);
-            format!("{}{value}{}", &tag[..start], &tag[start + len..])
-        }
-        None => format!("{tag} {name}=\"{value}\""),
+/// The steps, one line each, and the state of a failed scenario.
+fn system_out(sc: &ScenarioRun) -> String {
+    let mut lines: Vec<String> = sc.steps.iter().map(step_line).collect();
+    if let Some(state) = &sc.state {
+        lines.push(format!("state: {state}"));
     }
+    lines.join("\n")
+}
+
+fn write_parse_errors(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Result<()> {
+    let n = record.parse_errors.len().to_string();
+    w.create_element("testsuite")
+        .with_attributes([
+            ("name", "Feature files that did not parse"),
+            ("id", &record.features.len().to_string()),
+            ("tests", &n),
+            ("failures", "0"),
+            ("errors", &n),
+            ("skipped", "0"),
+            ("time", "0"),
+            ("timestamp", &rfc3339(record.started)),
+        ])
+        .write_inner_content(|w| {
+            for (i, e) in record.parse_errors.iter().enumerate() {
+                w.create_element("testcase")
+                    .with_attributes([("name", format!("parse error {}", i + 1).as_str())])
+                    .write_inner_content(|w| {
+                        let first = e.lines().next().unwrap_or_default();
+                        w.create_element("error")
+                            .with_attributes([
+                                ("message", clean(r, first).as_str()),
+                                ("type", "parse error"),
+                            ])
+                            .write_text_content(BytesText::new(&clean(r, e)))?;
+                        Ok(())
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn text_element(w: &mut Xml, name: &str, text: &str, r: &Redactor) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(&clean(r, text)))?;
+    Ok(())
+}
+
+/// `text` masked, and without the characters XML 1.0 cannot hold even
+/// escaped (control characters from a raw response body).
+fn clean(r: &Redactor, text: &str) -> String {
+    r.mask(text)
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
 }

@@ -1,31 +1,33 @@
-//! Layer 3, the report files CI reads (JUnit XML, Cucumber JSON) and the
-//! console summary: sibling writers that read the run's records
-//! (`core::record`) and never run anything.
+//! Layer 3, what a run shows: the live console, the report files CI
+//! reads (JUnit XML, Cucumber JSON) and the HTML report people read, all
+//! built from the run's own records (`core::record`); it never runs
+//! anything.
 //!
-//! cucumber's own writers fill in-memory [`Buffer`]s during the run. When
-//! the run is over, [`junit::finish_junit`] and
-//! [`cucumber_json::finish_cucumber_json`] add the left-out scenarios (as
-//! skipped test cases, never as passes) and the retried requests, and mask
-//! every string with the run's [`Redactor`] (which by then knows every
-//! token the run captured); [`write_report`] then writes the text to its
-//! file through [`Redactor::writer`], so every byte of a report passes the
-//! redactor once more on its way out.
+//! The [`Recorder`] is the run's one cucumber writer: it turns cucumber's
+//! events into a [`RunRecord`] and drives the [`console::Console`]. When
+//! the run is over, [`junit`], [`cucumber_json`] and [`html`] each write
+//! their format from that record (with the left-out scenarios and retried
+//! requests the app adds to it), masking every string with the run's
+//! [`Redactor`] (which by then knows every token the run captured);
+//! [`Reports::finish`] then writes each file through
+//! [`Redactor::writer`], so every byte passes the redactor once more.
 //!
-//! Depends on `core` only (and on cucumber's writers). It may not know the
-//! suite's steps, the targets, the app or the process.
+//! Depends on `core` only (and on cucumber's event types). It may not know
+//! the suite's steps, the targets, the app or the process.
 
 pub mod console;
-mod cucumber_adapter;
 pub mod cucumber_json;
+pub mod html;
 pub mod junit;
+mod recorder;
 
-pub use cucumber_adapter::FixedCli;
+pub use recorder::{RecordHandle, Recorder};
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
-use crate::core::record::{LeftOutScenario, RetriedRequest};
+use crate::core::record::{RunRecord, StepRun, StepStatus};
 use crate::core::redact::Redactor;
 
 /// Why a report file could not be created or written.
@@ -34,20 +36,12 @@ pub enum ReportError {
     /// The file (or its folder) could not be created or written.
     #[error("cannot write the {what} to {}: {source}", path.display())]
     Io {
-        /// Which report (`JUnit report`, `Cucumber JSON report`).
+        /// Which report (`JUnit report`, `Cucumber JSON report`, `HTML report`).
         what: &'static str,
         /// Its path.
         path: PathBuf,
         /// What the file system said.
         source: io::Error,
-    },
-    /// cucumber's JSON writer wrote something that is not JSON.
-    #[error("the Cucumber JSON report for {} is not JSON: {source}", path.display())]
-    NotJson {
-        /// Its path.
-        path: PathBuf,
-        /// What the parser said.
-        source: serde_json::Error,
     },
 }
 
@@ -56,13 +50,42 @@ fn skipped_message(reason: &str) -> String {
     format!("left out, not run: {reason}")
 }
 
+/// One step as a line of text (console-free: no colours).
+fn step_line(s: &StepRun) -> String {
+    let (mark, time) = match s.status {
+        StepStatus::Passed => ("✔", console::fmt_duration(s.duration)),
+        StepStatus::Failed => ("✘", console::fmt_duration(s.duration)),
+        StepStatus::Undefined => ("?", "undefined".to_owned()),
+        StepStatus::Skipped => ("-", "not run".to_owned()),
+    };
+    format!("{mark} {}{} (line {}, {time})", s.keyword, s.text, s.line)
+}
+
+/// `2026-11-29T15:47:21.058Z` (UTC, milliseconds).
+fn rfc3339(t: SystemTime) -> String {
+    let format = time::format_description::parse_borrowed::<2>(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z",
+    );
+    format
+        .ok()
+        .and_then(|f| time::OffsetDateTime::from(t).format(&f).ok())
+        .unwrap_or_default()
+}
+
 /// Teaches `redactor` the forms a secret takes inside report files that
-/// its own list of encodings does not cover (XML-escaped).
+/// its own list of encodings does not cover (XML- and HTML-escaped). The
+/// reports mask every string before escaping it; this is the second line.
 pub fn learn_report_forms(redactor: &Redactor, secret: &str) {
-    let escaped = junit::xml_escape(secret);
-    if escaped != secret {
-        redactor.add(&escaped);
+    for escaped in [xml_escape(secret), html::escape(secret)] {
+        if escaped != secret {
+            redactor.add(&escaped);
+        }
     }
+}
+
+/// XML-escapes `s` as quick-xml does for text and attribute values.
+fn xml_escape(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// Writes `text` to `out` through `redactor.writer(...)`, flushed.
@@ -72,37 +95,11 @@ pub fn write_report<W: Write>(out: W, text: &str, redactor: &Redactor) -> io::Re
     w.flush()
 }
 
-/// Where a report writer puts its text during the run. Clones share it.
-#[derive(Debug, Clone, Default)]
-pub struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    /// The text written so far.
-    pub fn text(&self) -> String {
-        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| io::Error::other("report buffer poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A report file opened before the run (so a bad path fails fast), written
 /// when the run is over.
 #[derive(Debug)]
 pub struct ReportFile {
-    path: std::path::PathBuf,
+    path: PathBuf,
     file: std::fs::File,
 }
 
@@ -129,20 +126,55 @@ impl ReportFile {
     }
 }
 
-/// The report files a run writes: opened before the scenarios run, filled
-/// by cucumber's writers (into [`Buffer`]s), written when the run is over.
+/// Where the reports go (each `None` if not asked for).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReportPaths<'a> {
+    /// JUnit XML.
+    pub junit: Option<&'a Path>,
+    /// Cucumber JSON.
+    pub cucumber_json: Option<&'a Path>,
+    /// The HTML report.
+    pub html: Option<&'a Path>,
+}
+
+/// The report files a run writes: opened before the scenarios run,
+/// written from the run's record when it is over.
 #[derive(Debug, Default)]
 pub struct Reports {
-    junit: Option<ReportFile>,
-    json: Option<ReportFile>,
-    junit_buffer: Buffer,
-    json_buffer: Buffer,
+    files: Vec<(Format, ReportFile)>,
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Junit,
+    CucumberJson,
+    Html,
+}
+
+impl Format {
+    /// What the console calls it, and what an error calls it.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Junit => ("JUnit XML", "JUnit report"),
+            Format::CucumberJson => ("Cucumber JSON", "Cucumber JSON report"),
+            Format::Html => ("HTML", "HTML report"),
+        }
+    }
+
+    fn render(self, record: &RunRecord, redactor: &Redactor) -> String {
+        match self {
+            Format::Junit => junit::junit_xml(record, redactor),
+            Format::CucumberJson => cucumber_json::cucumber_json(record, redactor),
+            Format::Html => html::html_report(record, redactor),
+        }
+    }
 }
 
 /// What [`Reports::finish`] did.
 #[derive(Debug, Default)]
 pub struct Finished {
-    /// Report files written: what (`JUnit XML`, `Cucumber JSON`) and where.
+    /// Report files written: what (`JUnit XML`, `Cucumber JSON`, `HTML`) and where.
     pub written: Vec<(&'static str, String)>,
     /// What could not be written.
     pub errors: Vec<ReportError>,
@@ -150,214 +182,290 @@ pub struct Finished {
 
 impl Reports {
     /// Creates the report files asked for; says which one cannot be.
-    pub fn open(junit: Option<&Path>, json: Option<&Path>) -> Result<Reports, ReportError> {
-        let open = |path: Option<&Path>, what: &'static str| {
-            path.map(|p| {
-                ReportFile::create(p).map_err(|source| ReportError::Io {
-                    what,
-                    path: p.to_owned(),
-                    source,
-                })
-            })
-            .transpose()
-        };
-        Ok(Reports {
-            junit: open(junit, "JUnit report")?,
-            json: open(json, "Cucumber JSON report")?,
-            ..Reports::default()
-        })
-    }
-
-    /// Where cucumber's JUnit writer puts its XML.
-    pub fn junit_buffer(&self) -> Buffer {
-        self.junit_buffer.clone()
-    }
-
-    /// Where cucumber's JSON writer puts its JSON.
-    pub fn json_buffer(&self) -> Buffer {
-        self.json_buffer.clone()
-    }
-
-    /// Adds the left-out scenarios and retries, masks, and writes each file
-    /// asked for through `redactor`.
-    pub fn finish(
-        self,
-        left_out: &[LeftOutScenario],
-        retried: &[RetriedRequest],
-        redactor: &Redactor,
-    ) -> Finished {
-        let mut done = Finished::default();
-        if let Some(file) = self.junit {
-            let xml = junit::finish_junit(&self.junit_buffer.text(), left_out, retried, redactor);
-            done.record("JUnit XML", "JUnit report", file, Ok(xml), redactor);
-        }
-        if let Some(file) = self.json {
-            let json = cucumber_json::finish_cucumber_json(
-                &self.json_buffer.text(),
-                left_out,
-                retried,
-                redactor,
-            )
-            .map_err(|source| ReportError::NotJson {
-                path: file.path().to_owned(),
+    pub fn open(paths: ReportPaths<'_>) -> Result<Reports, ReportError> {
+        let mut files = Vec::new();
+        for (format, path) in [
+            (Format::Junit, paths.junit),
+            (Format::CucumberJson, paths.cucumber_json),
+            (Format::Html, paths.html),
+        ] {
+            let Some(path) = path else { continue };
+            let file = ReportFile::create(path).map_err(|source| ReportError::Io {
+                what: format.names().1,
+                path: path.to_owned(),
                 source,
-            });
-            done.record(
-                "Cucumber JSON",
-                "Cucumber JSON report",
-                file,
-                json,
-                redactor,
-            );
+            })?;
+            files.push((format, file));
+        }
+        Ok(Reports { files })
+    }
+
+    /// Writes each report asked for from `record`, through `redactor`.
+    pub fn finish(self, record: &RunRecord, redactor: &Redactor) -> Finished {
+        let mut done = Finished::default();
+        for (format, file) in self.files {
+            let (label, what) = format.names();
+            let path = file.path().to_owned();
+            let text = format.render(record, redactor);
+            match file.write(&text, redactor) {
+                Ok(()) => done.written.push((label, path.display().to_string())),
+                Err(source) => done.errors.push(ReportError::Io { what, path, source }),
+            }
         }
         done
     }
 }
 
-impl Finished {
-    /// Writes `text` to `file`, noting success or failure.
-    fn record(
-        &mut self,
-        label: &'static str,
-        what: &'static str,
-        file: ReportFile,
-        text: Result<String, ReportError>,
-        redactor: &Redactor,
-    ) {
-        let path = file.path().to_owned();
-        let written = text.and_then(|t| {
-            file.write(&t, redactor).map_err(|source| ReportError::Io {
-                what,
-                path: path.clone(),
-                source,
-            })
-        });
-        match written {
-            Ok(()) => self.written.push((label, path.display().to_string())),
-            Err(e) => self.errors.push(e),
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::record::{
+        FeatureRun, LeftOutScenario, NO_API_TOKEN, RetriedRequest, ScenarioKey, ScenarioRun,
+        ScenarioStatus, StepRecord,
+    };
+    use std::time::Duration;
+
+    fn step(text: &str, line: usize, status: StepStatus, error: Option<&str>) -> StepRun {
+        StepRun {
+            keyword: "Then ".into(),
+            text: text.into(),
+            line,
+            background: false,
+            status,
+            duration: Duration::from_millis(2),
+            error: error.map(Into::into),
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::record::NO_API_TOKEN;
-    use cucumber_json::finish_cucumber_json;
-    use junit::finish_junit;
-    use serde_json::Value;
+    fn scenario(path: &str, line: usize, name: &str, failure: Option<&str>) -> ScenarioRun {
+        let status = if failure.is_some() {
+            StepStatus::Failed
+        } else {
+            StepStatus::Passed
+        };
+        ScenarioRun {
+            key: ScenarioKey {
+                path: path.into(),
+                line,
+            },
+            col: 3,
+            keyword: "Scenario".into(),
+            name: name.into(),
+            rule: None,
+            tags: vec![],
+            status: if failure.is_some() {
+                ScenarioStatus::Failed
+            } else {
+                ScenarioStatus::Passed
+            },
+            duration: Duration::from_millis(5),
+            steps: vec![
+                step("the response status is 200", line + 1, status, failure),
+                step("the user is the admin", line + 2, StepStatus::Skipped, None),
+            ],
+            failure: failure.map(Into::into),
+            state: failure.map(|_| "AuthWorld { session_cookie: Some([REDACTED]) }".into()),
+            retried: vec![],
+            left_out: None,
+        }
+    }
 
-    fn left_out(feature: &str, name: &str, line: usize) -> LeftOutScenario {
-        LeftOutScenario {
-            feature: feature.into(),
+    fn feature(path: &str, name: &str, scenarios: Vec<ScenarioRun>) -> FeatureRun {
+        FeatureRun {
+            path: path.into(),
+            keyword: "Feature".into(),
+            name: name.into(),
+            tags: vec!["login".into()],
+            line: 2,
+            background_keyword: None,
+            scenarios,
+        }
+    }
+
+    pub(crate) const REPORT: &str = "check failed: same user\n  the user is not the one who logged in\n\
+        diff (- expected, + actual):\n--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a@b.co\"\n+\"x<y>&z@b.co\"\n";
+
+    /// Two files with a scenario of the same name each (one failing, one
+    /// retried), a left-out scenario, and a preflight retry.
+    pub(crate) fn sample() -> RunRecord {
+        let retried = |path: &str, line| RetriedRequest {
+            scenario: "Same name".into(),
+            key: Some(ScenarioKey {
+                path: path.into(),
+                line,
+            }),
+            request: "GET /admin/auth".into(),
+            retries: 1,
+            errors: vec!["connection closed".into()],
+        };
+        let mut record = RunRecord {
+            target: "embedded reference backend at http://127.0.0.1:1234/".into(),
+            duration: Duration::from_millis(30),
+            features: vec![
+                feature(
+                    "features/a.feature",
+                    "A",
+                    vec![scenario("features/a.feature", 4, "Same name", None)],
+                ),
+                feature(
+                    "features/b.feature",
+                    "B",
+                    vec![scenario("features/b.feature", 7, "Same name", Some(REPORT))],
+                ),
+            ],
+            ..RunRecord::default()
+        };
+        record.add_left_out(&[LeftOutScenario {
+            feature: "B".into(),
             feature_keyword: "Feature".into(),
-            path: Some(format!("features/{}.feature", feature.to_lowercase())),
+            path: Some("features/b.feature".into()),
             feature_tags: vec![],
             rule: None,
             background: None,
             keyword: "Scenario".into(),
-            name: name.into(),
-            line,
+            name: "API token <x> & co".into(),
+            line: 20,
             col: 3,
             tags: vec!["api-token".into()],
-            steps: vec![],
+            steps: vec![StepRecord {
+                keyword: "When ".into(),
+                line: 21,
+                text: "I ask who I am with the API token".into(),
+            }],
             reason: NO_API_TOKEN.into(),
-        }
+        }]);
+        record.attach_retries(&[
+            retried("features/a.feature", 4),
+            RetriedRequest {
+                scenario: crate::core::record::PREFLIGHT.into(),
+                key: None,
+                ..retried("", 0)
+            },
+        ]);
+        record
     }
 
     #[test]
-    fn left_out_cases_join_their_suite_and_its_counts() {
-        let xml = r#"<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite id="0" name="Feature: Whoami: features/whoami.feature" package="p" tests="2" errors="0" failures="0" hostname="localhost" timestamp="t" time="0.1"><testcase name="a" time="0"/><testcase name="b" time="0"/></testsuite></testsuites>"#;
-        let out = finish_junit(
-            xml,
-            &[
-                left_out("Whoami", "Token <x> & co", 23),
-                left_out("Logout", "API token logout", 49),
-            ],
-            &[],
-            &Redactor::new(),
-        );
-        assert!(
-            out.contains(r#"tests="3" errors="0""#) && out.contains(r#"time="0.1" skipped="1">"#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"<testcase name="Scenario: Token &lt;x&gt; &amp; co: features/whoami.feature:23:3" time="0"><skipped message="left out, not run: MEDUSA_API_TOKEN is not set"/>"#),
-            "{out}"
-        );
-        assert!(
-            out.contains(
-                r#"name="Feature: Logout: features/logout.feature" tests="1" skipped="1""#
-            ),
-            "{out}"
-        );
-        assert!(out.ends_with("</testsuite></testsuites>"), "{out}");
+    fn retries_go_to_their_scenario_by_key_not_by_name() {
+        let r = sample();
+        let same: Vec<&ScenarioRun> = r.scenarios().filter(|s| s.name == "Same name").collect();
+        assert_eq!(same.len(), 2);
+        assert_eq!(same[0].key.path, "features/a.feature");
+        assert_eq!(same[0].retried.len(), 1);
+        assert!(same[1].retried.is_empty());
+        assert_eq!(r.retried.len(), 1, "the preflight's stays with the run");
+        let c = r.counts();
+        assert_eq!((c.passed, c.failed, c.left_out), (1, 1, 1));
     }
 
     #[test]
-    fn empty_reports_still_list_left_out_scenarios() {
-        let out = finish_junit(
-            r#"<?xml version="1.0" encoding="utf-8"?><testsuites/>"#,
-            &[left_out("Whoami", "x", 1)],
-            &[],
-            &Redactor::new(),
-        );
-        assert!(out.contains("<testsuites><testsuite id=\"0\""), "{out}");
-        let json = finish_cucumber_json("[]", &[left_out("Whoami", "x", 1)], &[], &Redactor::new())
-            .unwrap();
-        let v: Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(v[0]["elements"][0]["name"], "x");
+    fn junit_is_well_formed_and_keeps_same_named_scenarios_apart() {
+        let xml = junit::junit_xml(&sample(), &Redactor::new());
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+        let cases: Vec<roxmltree::Node<'_, '_>> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), 3, "{xml}");
+        let a = cases[0];
         assert_eq!(
-            v[0]["elements"][0]["description"],
+            a.attribute("name"),
+            Some("Scenario: Same name: features/a.feature:4:3")
+        );
+        let err: Vec<_> = a
+            .children()
+            .filter(|n| n.has_tag_name("system-err"))
+            .collect();
+        assert_eq!(err.len(), 1, "{xml}");
+        assert!(err[0].text().unwrap().contains("features/a.feature:4"));
+        let b = cases[1];
+        assert!(!b.children().any(|n| n.has_tag_name("system-err")), "{xml}");
+        let failure = b.children().find(|n| n.has_tag_name("failure")).unwrap();
+        assert_eq!(
+            failure.attribute("message"),
+            Some("check failed: same user")
+        );
+        assert!(failure.text().unwrap().contains("+\"x<y>&z@b.co\""));
+        let skipped = cases[2]
+            .children()
+            .find(|n| n.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(
+            skipped.attribute("message"),
+            Some("left out, not run: MEDUSA_API_TOKEN is not set")
+        );
+        let suites = doc.root_element();
+        assert_eq!(suites.attribute("tests"), Some("3"));
+        assert_eq!(suites.attribute("failures"), Some("1"));
+    }
+
+    #[test]
+    fn cucumber_json_keeps_same_named_scenarios_apart() {
+        let json = cucumber_json::cucumber_json(&sample(), &Redactor::new());
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v[0]["uri"], "features/a.feature");
+        let a = &v[0]["elements"][0];
+        assert!(
+            a["description"]
+                .as_str()
+                .unwrap()
+                .contains("retried: GET /admin/auth")
+        );
+        let b = &v[1]["elements"][0];
+        assert_eq!(b["description"], "");
+        assert_eq!(b["steps"][0]["result"]["status"], "failed");
+        assert_eq!(b["steps"][1]["result"]["status"], "skipped");
+        let left_out = &v[1]["elements"][1];
+        assert_eq!(
+            left_out["steps"][0]["result"]["error_message"],
             "left out, not run: MEDUSA_API_TOKEN is not set"
         );
     }
 
     #[test]
-    fn retried_scenarios_say_so_in_both_formats() {
-        let r = RetriedRequest {
-            scenario: "Who & I".into(),
-            request: "GET /admin/auth".into(),
-            retries: 2,
-            errors: vec!["connection closed".into(), "connection closed".into()],
-        };
-        for case in [
-            r#"<testsuites><testsuite name="x" tests="1"><testcase name="Scenario: Who &amp; I: f.feature:3:3" time="0"/></testsuite></testsuites>"#,
-            r#"<testsuites><testsuite name="x" tests="1"><testcase name="Scenario: Who &amp; I: f.feature:3:3" time="0"><system-out>o</system-out></testcase></testsuite></testsuites>"#,
+    fn every_format_is_masked() {
+        let mut record = sample();
+        let secret = "s3cr&t\"pw<x>";
+        let sc = &mut record.features[1].scenarios[0];
+        sc.failure = Some(format!("check failed: x\n{secret}"));
+        sc.steps[0].error = sc.failure.clone();
+        record.target = format!("http://{secret}@h/");
+        let r = Redactor::new();
+        r.add(secret);
+        learn_report_forms(&r, secret);
+        for text in [
+            junit::junit_xml(&record, &r),
+            cucumber_json::cucumber_json(&record, &r),
+            html::html_report(&record, &r),
         ] {
-            let xml = finish_junit(case, &[], std::slice::from_ref(&r), &Redactor::new());
-            assert!(
-                xml.contains("<system-err>retried: GET /admin/auth was sent 2 more time(s) after transport errors (scenario: Who &amp; I)</system-err></testcase>"),
-                "{xml}"
-            );
+            assert!(!text.contains("s3cr"), "{text}");
+            assert!(text.contains("[REDACTED]"), "{text}");
         }
-        let json = finish_cucumber_json(
-            r#"[{"name":"f","elements":[{"name":"Who & I","description":""}]}]"#,
-            &[],
-            std::slice::from_ref(&r),
-            &Redactor::new(),
-        )
-        .unwrap();
-        assert!(
-            json.contains("retried: GET /admin/auth was sent 2 more time(s)"),
-            "{json}"
-        );
     }
 
     #[test]
-    fn reports_are_masked() {
-        let r = Redactor::new();
-        r.add("s3cr&t\"pw");
-        learn_report_forms(&r, "s3cr&t\"pw");
-        let xml = finish_junit(
-            r#"<testsuites><testsuite name="x" tests="1"><testcase name="s3cr&amp;t&quot;pw"/></testsuite></testsuites>"#,
-            &[],
-            &[],
-            &r,
+    fn times_are_utc_to_the_millisecond() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_764_430_041_058_999_999);
+        assert_eq!(rfc3339(t), "2025-11-29T15:27:21.058Z");
+    }
+
+    #[test]
+    fn report_files_are_written_and_named() {
+        let dir = std::env::temp_dir().join(format!("mc-report-unit-{}", std::process::id()));
+        let html = dir.join("deep/report.html");
+        let reports = Reports::open(ReportPaths {
+            html: Some(&html),
+            ..ReportPaths::default()
+        })
+        .unwrap();
+        let done = reports.finish(&sample(), &Redactor::new());
+        assert!(done.errors.is_empty());
+        assert_eq!(done.written[0].0, "HTML");
+        assert!(
+            std::fs::read_to_string(&html)
+                .unwrap()
+                .starts_with("<!DOCTYPE html>")
         );
-        assert!(!xml.contains("s3cr"), "{xml}");
-        let json =
-            finish_cucumber_json(r#"[{"name":"s3cr&t\"pw","elements":[]}]"#, &[], &[], &r).unwrap();
-        assert!(!json.contains("s3cr"), "{json}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

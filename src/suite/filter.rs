@@ -11,7 +11,7 @@ use cucumber::gherkin;
 
 use crate::core::credentials::Credentials;
 use crate::core::record::{
-    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord,
+    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord, relative_path,
 };
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
@@ -97,7 +97,7 @@ impl Selection {
                 .path
                 .as_deref()
                 .and_then(Path::to_str)
-                .map(|p| trim_path(p, &self.path_base).to_owned()),
+                .map(|p| relative_path(p, &self.path_base).to_owned()),
             feature_tags: feature.tags.clone(),
             rule: rule.map(|r| r.name.clone()),
             background: feature
@@ -148,16 +148,6 @@ fn steps(steps: &[gherkin::Step]) -> Vec<StepRecord> {
         .collect()
 }
 
-/// `path` relative to `base`, as cucumber's writers print it.
-fn trim_path<'a>(path: &'a str, base: &str) -> &'a str {
-    let trimmed = if base.is_empty() {
-        path
-    } else {
-        path.strip_prefix(base).unwrap_or(path)
-    };
-    trimmed.trim_start_matches(['/', '\\'])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,15 +173,5 @@ mod tests {
         c.api_token = Some(Secret::new("tok-0123456789"));
         c.admin_origin = Some("http://localhost:7000".into());
         assert_eq!(unavailable(&c), vec![("jwt-secret", NO_JWT_SECRET)]);
-    }
-
-    #[test]
-    fn paths_are_shown_relative_to_the_base() {
-        assert_eq!(
-            trim_path("/p/features/a.feature", "/p"),
-            "features/a.feature"
-        );
-        assert_eq!(trim_path("features/a.feature", ""), "features/a.feature");
-        assert_eq!(trim_path("/q/a.feature", "/p"), "q/a.feature");
     }
 }

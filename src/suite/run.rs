@@ -10,7 +10,7 @@ use cucumber::Writer;
 use cucumber::writer::{Normalized, Stats, Summarize};
 use futures::FutureExt as _;
 
-use crate::core::record::LeftOutScenario;
+use crate::core::record::{LeftOutScenario, ScenarioKey};
 use crate::suite::context::SuiteContext;
 use crate::suite::filter::Selection;
 use crate::suite::world::AuthWorld;
@@ -52,6 +52,7 @@ where
     <Summarize<Wr> as Writer<AuthWorld>>::Cli: Default,
 {
     let left_out = selection.left_out.clone();
+    let path_base = selection.path_base.clone();
     let cucumber = AuthWorld::cucumber()
         .with_writer(writer)
         // The run is configured by Config alone, never by the process's
@@ -59,8 +60,9 @@ where
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .max_concurrent_scenarios(settings.concurrency)
         .fail_on_skipped()
-        .before(move |_feature, _rule, scenario, world| {
-            world.attach(ctx.clone(), &scenario.name);
+        .before(move |feature, _rule, scenario, world| {
+            let key = ScenarioKey::new(feature.path.as_deref(), scenario.position.line, &path_base);
+            world.attach(ctx.clone(), &scenario.name, key);
             async {}.boxed_local()
         });
     let writer = cucumber

@@ -15,7 +15,7 @@ use crate::core::contract::Call;
 use crate::core::echo::echoed_secret;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
-use crate::core::record::RetriedRequest;
+use crate::core::record::{RetriedRequest, ScenarioKey};
 use crate::core::redact::Secret;
 use crate::http::{Extra, Jar};
 use crate::suite::context::SuiteContext;
@@ -39,6 +39,7 @@ pub type StepResult = Result<(), StepFailure>;
 pub struct AuthWorld {
     ctx: Option<Arc<SuiteContext>>,
     scenario: String,
+    key: Option<ScenarioKey>,
     pub(super) last: Option<Exchange>,
     pub(super) kept: HashMap<String, Exchange>,
     pub(super) login_user: Option<Value>,
@@ -73,10 +74,12 @@ impl std::fmt::Debug for AuthWorld {
 }
 
 impl AuthWorld {
-    /// Gives the scenario its run context (called by the `before` hook).
-    pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str) {
+    /// Gives the scenario its run context, its name and where it is
+    /// (called by the `before` hook).
+    pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str, key: ScenarioKey) {
         self.ctx = Some(ctx);
         self.scenario = scenario.to_owned();
+        self.key = Some(key);
     }
 
     pub(super) fn ctx(&self) -> Arc<SuiteContext> {
@@ -136,6 +139,7 @@ impl AuthWorld {
         if !sent.retry_errors.is_empty() {
             ctx.record_retried(RetriedRequest {
                 scenario: self.scenario.clone(),
+                key: self.key.clone(),
                 request: sent.exchange.request_line(),
                 retries: sent.exchange.retries,
                 errors: sent.retry_errors,

@@ -29,6 +29,7 @@ pub async fn preflight(client: &Client) -> Result<Option<RetriedRequest>, Target
     }
     Ok((!sent.retry_errors.is_empty()).then(|| RetriedRequest {
         scenario: PREFLIGHT.to_owned(),
+        key: None,
         request: sent.exchange.request_line(),
         retries: sent.exchange.retries,
         errors: sent.retry_errors,
