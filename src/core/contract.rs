@@ -125,6 +125,29 @@ pub struct Dialect {
     pub error_schema: SchemaName,
     /// The answer to a CORS preflight (`OPTIONS`) on any route.
     pub preflight: Answer,
+    /// How a backend of this dialect refuses a request without
+    /// credentials: the preflight's proof that it talks to one.
+    pub signature: Signature,
+}
+
+/// The answer by which a dialect is recognised: `call` sent with no
+/// credentials gets `status` with exactly `body` (surrounding whitespace
+/// aside).
+#[derive(Debug, Clone, Copy)]
+pub struct Signature {
+    /// The call sent.
+    pub call: Call,
+    /// The status it must get.
+    pub status: u16,
+    /// The body it must get.
+    pub body: &'static str,
+}
+
+impl Signature {
+    /// Whether an answer of `status` with `body` is this signature.
+    pub fn matches(&self, status: u16, body: &[u8]) -> bool {
+        status == self.status && String::from_utf8_lossy(body).trim() == self.body
+    }
 }
 
 impl Dialect {
@@ -238,6 +261,12 @@ pub static V1: Dialect = Dialect {
         status: 204,
         content_type: None,
         body: BodyRule::Empty,
+    },
+    // passport's refusal, as Medusa 1.20.11 sends it (no content type).
+    signature: Signature {
+        call: Call::GetSession,
+        status: 401,
+        body: "Unauthorized",
     },
 };
 

@@ -364,7 +364,7 @@ async fn handle(
                 Identity::Nobody
             ) =>
         {
-            unauthorized(&b)
+            unauthorized()
         }
         _ => not_found(method.as_str(), path),
     };
@@ -625,10 +625,10 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
                     "text/plain; charset=utf-8",
                     format!("Unauthorized: no user has the API token {t}"),
                 ),
-                None => unauthorized(b),
+                None => unauthorized(),
             }
         }
-        Identity::Nobody => unauthorized(b),
+        Identity::Nobody => unauthorized(),
     }
 }
 
@@ -648,7 +648,7 @@ fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> R
         Identity::Nobody if b.on(Fault::SecondLogoutOk) && headers.contains_key(header::COOKIE) => {
             plain(StatusCode::OK, "text/plain; charset=utf-8", "OK".into())
         }
-        Identity::Nobody => unauthorized(b),
+        Identity::Nobody => unauthorized(),
     }
 }
 
@@ -750,10 +750,7 @@ fn html_error(text: &str) -> String {
 
 /// passport's refusal: 401, body `Unauthorized`, no content type, and no
 /// length either (it is written with `res.end`, so it goes out chunked).
-fn unauthorized(b: &Backend) -> Response {
-    if b.on(Fault::UnauthorizedAsJson) {
-        return unauthorized_json(b);
-    }
+fn unauthorized() -> Response {
     let chunk = futures::stream::once(async {
         Ok::<_, std::convert::Infallible>(Bytes::from_static(b"Unauthorized"))
     });
