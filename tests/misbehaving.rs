@@ -3,11 +3,12 @@
 //! documented exit code, no panic, and in bounded time. The backends are
 //! small loopback servers started here; each stops by itself.
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -596,16 +597,20 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         .block_on(medusa_conformance::target::reference::ReferenceServer::start(cfg.clone()))
         .unwrap();
     let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
-    let gets = Arc::new(AtomicUsize::new(0));
+    let seen: Arc<Mutex<HashSet<Vec<u8>>>> = Arc::default();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let (g, d) = (gets.clone(), dropped.clone());
-    // A proxy that hangs up on every third GET without answering, and
-    // forwards everything else (one request per connection).
+    let (first, d) = (seen.clone(), dropped.clone());
+    // A proxy that hangs up without answering on the first attempt of each
+    // distinct GET (a retry sends the same bytes) and forwards everything
+    // else, one request per connection. So every GET fails exactly once and
+    // its first retry gets through, however the concurrent scenarios are
+    // scheduled: a shared "every third GET" counter could hit the retries
+    // of one request four times in a row, more than the 3 retries allowed.
     let (port, _) = server(Duration::from_secs(60), move |mut s| {
         let Some(request) = read_whole_request(&mut s) else {
             return;
         };
-        if request.starts_with(b"GET ") && g.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+        if request.starts_with(b"GET ") && first.lock().unwrap().insert(request.clone()) {
             d.fetch_add(1, Ordering::SeqCst);
             return;
         }
@@ -649,9 +654,10 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
     );
     let _ = std::fs::remove_dir_all(&dir);
     drop(backend);
+    let dropped = dropped.load(Ordering::SeqCst);
     assert!(
-        dropped.load(Ordering::SeqCst) >= 3,
-        "the proxy dropped too few requests to test anything"
+        dropped >= 3,
+        "the proxy dropped {dropped} request(s): too few to test anything"
     );
     expect(
         &run,
@@ -663,11 +669,58 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         ],
         Duration::from_secs(60),
     );
+    // Each hang-up was retried, once, and the console says so each time.
+    let lines = |prefix: &str| {
+        run.output
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let retries = lines("retry: ");
+    assert_eq!(retries.len(), dropped, "{}", run.output);
     assert!(
-        junit.contains("<system-err>retried: GET /admin/auth"),
+        retries.iter().all(|l| l.contains("(retry 1)")),
+        "{}",
+        run.output
+    );
+    // Each scenario's retried request is named in every output.
+    let notes = lines("retried: ");
+    assert!(!notes.is_empty(), "{}", run.output);
+    assert!(
+        notes
+            .iter()
+            .all(|l| l.contains(" was sent 1 more time(s) ")),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        junit.matches("<system-err>retried: ").count(),
+        notes.len(),
         "{junit}"
     );
-    assert!(json.contains("retried: GET /admin/auth"), "{json}");
+    // Cucumber JSON: each note in its scenario's description (a scenario
+    // may hold several; its background repeats them, so skip those).
+    let features: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let descriptions: Vec<&str> = features
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["elements"].as_array().unwrap())
+        .filter(|e| e["type"] == "scenario")
+        .filter_map(|e| e["description"].as_str())
+        .collect();
+    for note in &notes {
+        assert!(
+            descriptions.iter().any(|d| d.lines().any(|l| l == note)),
+            "{note:?} is not in the Cucumber JSON: {json}"
+        );
+    }
+    let noted: usize = descriptions
+        .iter()
+        .map(|d| d.matches("retried: ").count())
+        .sum();
+    assert_eq!(noted, notes.len(), "{json}");
 }
 
 // ---- signals -----------------------------------------------------------
