@@ -728,7 +728,7 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
 #[test]
 fn sigint_and_sigterm_stop_a_run_with_exit_130() {
     for signal in ["INT", "TERM"] {
-        let (port, _) = server(Duration::from_secs(30), |mut s| {
+        let (port, reached) = server(Duration::from_secs(30), |mut s| {
             read_request(&mut s);
             thread::sleep(Duration::from_secs(25));
         });
@@ -744,7 +744,18 @@ fn sigint_and_sigterm_stop_a_run_with_exit_130() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("the harness binary starts");
-        thread::sleep(Duration::from_millis(800));
+        // Signal once the run waits on the silent backend (its first
+        // request arrived), not after a guessed delay that a busy machine
+        // can outlast before the harness has even started.
+        let started = Instant::now();
+        while reached.load(Ordering::SeqCst) == 0 {
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal}: the run never reached the backend");
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
         let sent = Instant::now();
         let number = if signal == "INT" {
             libc::SIGINT
@@ -759,10 +770,11 @@ fn sigint_and_sigterm_stop_a_run_with_exit_130() {
             if let Some(status) = child.try_wait().unwrap() {
                 break status.code();
             }
-            assert!(
-                sent.elapsed() < Duration::from_secs(10),
-                "SIG{signal} did not stop the run"
-            );
+            if sent.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal} did not stop the run within 10 s");
+            }
             thread::sleep(Duration::from_millis(20));
         };
         let mut err = String::new();
