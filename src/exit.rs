@@ -27,7 +27,10 @@ pub const TABLE: &[(u8, &str)] = &[
     (OK, "passed"),
     (CONTRACT, "contract failure"),
     (CONFIG, "configuration error"),
-    (UNREACHABLE, "backend unreachable"),
+    (
+        UNREACHABLE,
+        "backend unreachable, or not a Medusa admin API",
+    ),
     (SETUP, "setup failed"),
     (INTERRUPTED, "interrupted"),
     (PANIC, "harness bug (panic)"),

@@ -1,5 +1,5 @@
 //! `medusa-conformance`: runs the admin auth conformance suite against the
-//! backend the environment names (see `--help`). The only place the
+//! backend its flags and environment name (see `--help`). The only place the
 //! process exits.
 
 use std::process::ExitCode;

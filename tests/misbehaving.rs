@@ -169,6 +169,60 @@ fn answer(
     }
 }
 
+/// Reads one request head; returns it (lossy text).
+fn read_head(s: &mut TcpStream) -> String {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 8192];
+    let n = s.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// Whether `head` is the preflight's request: `GET /admin/auth` with no
+/// credentials at all.
+fn is_preflight(head: &str) -> bool {
+    let lower = head.to_ascii_lowercase();
+    lower.starts_with("get /admin/auth ")
+        && ![
+            "\r\ncookie:",
+            "\r\nauthorization:",
+            "\r\nx-medusa-access-token:",
+        ]
+        .iter()
+        .any(|h| lower.contains(h))
+}
+
+/// A backend that refuses the preflight's request as Medusa v1 does (401,
+/// `Unauthorized`), and answers everything else with `rest` (the request
+/// already read).
+fn v1_preflight_then(
+    rest: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> impl Fn(TcpStream) + Send + Sync + 'static {
+    move |mut s: TcpStream| {
+        if is_preflight(&read_head(&mut s)) {
+            let _ = s.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 12\r\nconnection: close\r\n\r\nUnauthorized",
+            );
+        } else {
+            rest(s);
+        }
+    }
+}
+
+/// Writes one answer (the request already read).
+fn reply(
+    status: &str,
+    content_type: &str,
+    body: &str,
+) -> impl Fn(TcpStream) + Send + Sync + 'static {
+    let text = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    move |mut s: TcpStream| {
+        let _ = s.write_all(text.as_bytes());
+    }
+}
+
 // ---- configuration -----------------------------------------------------
 
 #[test]
@@ -451,15 +505,82 @@ fn a_redirect_to_another_host_is_not_followed() {
     );
 }
 
+/// Runs against a server answering every request with `status`,
+/// `content_type` and `body`; returns the run and how many connections
+/// the server saw.
+fn run_against_one_answer(status: &str, content_type: &str, body: &str) -> (Run, usize) {
+    let (port, count) = server(Duration::from_secs(20), answer(status, content_type, body));
+    let run = run_url(
+        &format!("http://127.0.0.1:{port}"),
+        &[],
+        Duration::from_secs(20),
+    );
+    (run, count.load(Ordering::SeqCst))
+}
+
+#[test]
+fn a_server_answering_html_to_everything_is_not_a_medusa() {
+    let (run, connections) = run_against_one_answer(
+        "200 OK",
+        "text/html; charset=utf-8",
+        "<html><body>hello</body></html>",
+    );
+    expect(
+        &run,
+        EXIT_UNREACHABLE,
+        &[
+            "this is not a Medusa admin API: http://127.0.0.1:",
+            "a Medusa v1 backend answers 401 with the body `Unauthorized`",
+            "got: 200 text/html; charset=utf-8, 31 bytes: <html><body>hello</body></html>",
+            "fix:",
+        ],
+        Duration::from_secs(10),
+    );
+    assert!(
+        run.output.lines().count() <= 6 && !run.output.contains("Scenario"),
+        "not one message before any scenario:\n{}",
+        run.output
+    );
+    assert_eq!(connections, 1, "only the preflight request was sent");
+}
+
+#[test]
+fn other_apis_and_other_refusals_are_not_a_medusa() {
+    for (status, ct, body) in [
+        ("200 OK", "application/json", r#"{"user":{"id":"usr_1"}}"#),
+        (
+            "401 Unauthorized",
+            "application/json",
+            r#"{"message":"Unauthorized"}"#,
+        ),
+        ("403 Forbidden", "text/plain", "Forbidden"),
+    ] {
+        let (run, connections) = run_against_one_answer(status, ct, body);
+        expect(
+            &run,
+            EXIT_UNREACHABLE,
+            &[
+                "this is not a Medusa admin API",
+                &format!("got: {} {ct}", &status[..3]),
+            ],
+            Duration::from_secs(10),
+        );
+        assert_eq!(
+            connections, 1,
+            "{status}: only the preflight request was sent"
+        );
+    }
+}
+
 #[test]
 fn html_where_json_is_due_fails_the_contract() {
     let (port, _) = server(
         Duration::from_secs(30),
-        answer(
+        v1_preflight_then(reply(
             "200 OK",
             "text/html; charset=utf-8",
             "<html><body>hello</body></html>",
-        ),
+        )),
     );
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
@@ -471,7 +592,8 @@ fn html_where_json_is_due_fails_the_contract() {
         EXIT_CONTRACT,
         &[
             "expected a JSON body (application/json), got text/html",
-            "conformance: 0 passed",
+            "conformance: ",
+            " failed",
         ],
         Duration::from_secs(25),
     );
@@ -481,7 +603,7 @@ fn html_where_json_is_due_fails_the_contract() {
 fn truncated_json_fails_the_contract() {
     let (port, _) = server(
         Duration::from_secs(30),
-        answer("200 OK", "application/json", "{\"user\":{\"id\":"),
+        v1_preflight_then(reply("200 OK", "application/json", "{\"user\":{\"id\":")),
     );
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
@@ -498,23 +620,25 @@ fn truncated_json_fails_the_contract() {
 
 #[test]
 fn a_50_mb_body_is_read_only_up_to_the_limit() {
-    let (port, _) = server(Duration::from_secs(30), |mut s| {
-        read_request(&mut s);
-        let size = 50 * 1024 * 1024;
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n"
-        );
-        if s.write_all(head.as_bytes()).is_err() {
-            return;
-        }
-        let chunk = vec![b' '; 64 * 1024];
-        for _ in 0..size / chunk.len() {
-            // The harness hangs up after its limit: stop writing then.
-            if s.write_all(&chunk).is_err() {
+    let (port, _) = server(
+        Duration::from_secs(30),
+        v1_preflight_then(|mut s| {
+            let size = 50 * 1024 * 1024;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n"
+            );
+            if s.write_all(head.as_bytes()).is_err() {
                 return;
             }
-        }
-    });
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..size / chunk.len() {
+                // The harness hangs up after its limit: stop writing then.
+                if s.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        }),
+    );
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
         &[("MEDUSA_TAGS", "@login")],

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::select::Criteria;
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 
@@ -27,8 +28,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Retries of an idempotent request after a transport error.
     pub max_retries: u32,
-    /// Only scenarios with this tag expression's tags (a single `@tag`).
-    pub tags: Option<String>,
+    /// Which scenarios run (tag expression, name, test-runner filters).
+    pub select: Criteria,
+    /// Stop starting scenarios after the first failure (`--fail-fast`).
+    pub fail_fast: bool,
     /// Where to write the JUnit XML report (`MEDUSA_JUNIT`, `--junit`).
     pub junit: Option<PathBuf>,
     /// Where to write the Cucumber JSON report (`MEDUSA_CUCUMBER_JSON`,
@@ -48,6 +51,9 @@ pub struct Config {
     /// Whether the console is a terminal (progress bar; colours on `auto`).
     /// Set by the command line from stdout; false for a library caller.
     pub terminal: bool,
+    /// Terse console output, as the test runner's `--format terse` / `-q`
+    /// asks.
+    pub terse: bool,
 }
 
 /// A configuration mistake, with what to do about it.

@@ -44,9 +44,11 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Config(_) => exit::CONFIG,
-            RunError::Target(TargetError::Unreachable { .. } | TargetError::Unhealthy { .. }) => {
-                exit::UNREACHABLE
-            }
+            RunError::Target(
+                TargetError::Unreachable { .. }
+                | TargetError::Unhealthy { .. }
+                | TargetError::NotMedusa { .. },
+            ) => exit::UNREACHABLE,
             RunError::Target(TargetError::Setup(_))
             | RunError::Client(_)
             | RunError::Report(_)

@@ -24,15 +24,90 @@ use url::Url;
 use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
 use crate::core::record::Outcome;
-use crate::core::redact::{RedactingWriter, Redactor};
+use crate::core::redact::{RedactingWriter, Redactor, Secret};
+use crate::core::select::{Pick, ScenarioInfo};
 use crate::http::{Client, ClientSettings};
 use crate::report::console::{Console, ConsoleSettings};
 use crate::report::{self, Recorder, ReportPaths, Reports};
+use crate::suite::catalog;
 use crate::suite::context::SuiteContext;
-use crate::suite::filter::{self, LeftOut, Selection};
+use crate::suite::filter::{self, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
 use crate::target::{self, Backend, TargetConfig};
 use signal::{quiet_report_panics, shutdown_signal};
+
+/// The scenarios of the feature files and, for each, whether the run
+/// would run it: what `--list` prints, found without starting anything.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Every scenario and its pick, in file order.
+    pub scenarios: Vec<(ScenarioInfo, Pick)>,
+    /// Feature files that did not parse (the run reports them and is red).
+    pub parse_errors: Vec<String>,
+}
+
+impl Plan {
+    /// How many scenarios would run.
+    pub fn to_run(&self) -> usize {
+        self.count(|p| *p == Pick::Run)
+    }
+
+    /// How many scenarios are selected but left out.
+    pub fn left_out(&self) -> usize {
+        self.count(|p| matches!(p, Pick::LeftOut(_)))
+    }
+
+    fn count(&self, f: impl Fn(&Pick) -> bool) -> usize {
+        self.scenarios.iter().filter(|(_, p)| f(p)).count()
+    }
+}
+
+/// Reads the feature files and decides, for each scenario, whether a run
+/// of `config` runs it, as far as is known before the target starts (a
+/// run decides again with what the started target gives). Sends nothing,
+/// starts nothing.
+pub fn plan(config: &Config) -> Plan {
+    plan_with(config, &filter::unavailable(&expected_credentials(config)))
+}
+
+/// The credentials `config`'s target will give, as `target::start` fills
+/// them; secrets are placeholders (only whether each is there matters).
+fn expected_credentials(config: &Config) -> Credentials {
+    let known = || Some(Secret::new("known"));
+    match &config.target {
+        TargetConfig::Url { credentials, .. } => credentials.clone(),
+        TargetConfig::Reference { .. } => Credentials {
+            admin_email: String::new(),
+            admin_password: Secret::new(""),
+            api_token: known(),
+            jwt_secret: known(),
+            admin_origin: Some(String::new()),
+        },
+        TargetConfig::Container(_) => Credentials {
+            admin_email: String::new(),
+            admin_password: Secret::new(""),
+            api_token: known(),
+            jwt_secret: None,
+            admin_origin: None,
+        },
+    }
+}
+
+/// The plan of `config` when the tags in `unavailable` cannot run.
+fn plan_with(config: &Config, unavailable: &[(&str, &str)]) -> Plan {
+    let found = catalog::discover(&config.features, &config.path_base);
+    Plan {
+        scenarios: found
+            .scenarios
+            .into_iter()
+            .map(|s| {
+                let pick = config.select.pick(&s, unavailable);
+                (s, pick)
+            })
+            .collect(),
+        parse_errors: found.parse_errors,
+    }
+}
 
 /// Runs the suite as `config` says, writing progress and failures
 /// (redacted) to `out`. Whatever the run started (reference backend,
@@ -98,12 +173,11 @@ async fn run_scenarios<W: Write + Send + 'static>(
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
     let preflight_retry = target::preflight(&client).await?;
-    let selection = Selection {
-        tags: config.tags.clone(),
-        unavailable: filter::unavailable(&credentials),
-        path_base: config.path_base.clone(),
-        left_out: LeftOut::default(),
-    };
+    let plan = plan_with(config, &filter::unavailable(&credentials));
+    let selection = Selection::new(
+        plan.scenarios.iter().map(|(s, p)| (s, p.clone())),
+        &config.path_base,
+    );
     let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));
     let mut console = Console::new(out, redactor.clone(), console_settings(config));
     console.line(&format!(
@@ -185,6 +259,7 @@ async fn run_suite<W: Write + Send + 'static>(
     let settings = SuiteSettings {
         features: config.features.clone(),
         concurrency: config.concurrency,
+        fail_fast: config.fail_fast,
     };
     crate::suite::run::run(ctx, &settings, selection, writer).await
 }

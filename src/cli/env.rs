@@ -1,20 +1,24 @@
-//! Everything the harness reads from its environment, read and checked
-//! once, with one clear error per mistake: the only reader of environment
-//! variables in the crate.
+//! The settings, read and checked once into an app [`Config`], with one
+//! clear error per mistake naming where the value came from (`--timeout`
+//! or `MEDUSA_TIMEOUT_MS`): the only reader of environment variables in
+//! the crate (through [`Inputs`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use regex::Regex;
 use url::Url;
 
 use crate::app::{Config, ConfigError};
+use crate::cli::args::{Given, Inputs};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
+use crate::core::select::{Criteria, Ignored, TagExpr};
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 use crate::target::container::{
     ContainerSettings, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS,
-    MAX_TIMEOUT_SECS, TIMEOUT_VAR,
+    MAX_TIMEOUT_SECS,
 };
 use crate::target::reference::FaultSet;
 
@@ -22,202 +26,109 @@ fn err(problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
     ConfigError::new(problem, fix)
 }
 
-/// The environment variables the harness reads, for docs and `--help`.
-pub const VARS: &[(&str, &str)] = &[
-    (
-        "MEDUSA_BASE_URL",
-        "base URL of the backend under test; unset: the embedded reference backend",
-    ),
-    (
-        "MEDUSA_ADMIN_EMAIL",
-        "admin e-mail (required with MEDUSA_BASE_URL)",
-    ),
-    (
-        "MEDUSA_ADMIN_PASSWORD",
-        "admin password (required with MEDUSA_BASE_URL)",
-    ),
-    (
-        "MEDUSA_API_TOKEN",
-        "the admin's API token; unset: @api-token scenarios are left out, with a notice",
-    ),
-    (
-        "MEDUSA_JWT_SECRET",
-        "the backend's JWT signing secret; unset: @jwt-secret scenarios are left out, with a notice",
-    ),
-    (
-        "MEDUSA_ADMIN_ORIGIN",
-        "an origin the backend's admin CORS allows (scheme://host[:port]); unset: @admin-origin scenarios are left out",
-    ),
-    (
-        "MEDUSA_CA_CERT",
-        "PEM file of a CA to trust for https (a test CA)",
-    ),
-    (
-        "MEDUSA_TARGET",
-        "url, reference or container; default: url if MEDUSA_BASE_URL is set, else reference",
-    ),
-    (
-        "MEDUSA_IMAGE",
-        "Medusa v1 image for MEDUSA_TARGET=container (default medusa-conformance/medusa-v1:1.20.11)",
-    ),
-    (
-        "MEDUSA_POSTGRES_IMAGE",
-        "PostgreSQL image for MEDUSA_TARGET=container (default medusa-conformance/postgres:15)",
-    ),
-    (
-        "MEDUSA_CONTAINER_TIMEOUT_SECS",
-        "bound on container start-up, 1 to 3600 (default 180)",
-    ),
-    (
-        "MEDUSA_REFERENCE_FAULTS",
-        "comma-separated contract faults for the reference backend to commit",
-    ),
-    (
-        "MEDUSA_REFERENCE_ADMIN_PASSWORD",
-        "the reference backend's admin password (default: random per run)",
-    ),
-    (
-        "MEDUSA_REFERENCE_API_TOKEN",
-        "the reference backend's API token (default: random per run)",
-    ),
-    (
-        "MEDUSA_FEATURES",
-        "folder of .feature files (default: features/)",
-    ),
-    (
-        "MEDUSA_TAGS",
-        "run only scenarios with this tag, e.g. @login",
-    ),
-    ("MEDUSA_CONCURRENCY", "scenarios run at once (default 16)"),
-    (
-        "MEDUSA_TIMEOUT_MS",
-        "request timeout in ms (default 10000; connect timeout is the smaller of it and 5000)",
-    ),
-    (
-        "MEDUSA_MAX_RETRIES",
-        "retries of a GET or DELETE after a transient transport error (default 3, as the JS client)",
-    ),
-    (
-        "MEDUSA_JUNIT",
-        "write a JUnit XML report to this file (also --junit PATH)",
-    ),
-    (
-        "MEDUSA_CUCUMBER_JSON",
-        "write a Cucumber JSON report to this file (also --cucumber-json PATH)",
-    ),
-    (
-        "MEDUSA_VERBOSE",
-        "0 (default): a line per scenario and each failure's report; 1: also the steps; 2: also a failed scenario's state",
-    ),
-    // ---- output: HTML report and colours --------------------------------
-    (
-        "MEDUSA_HTML",
-        "write a self-contained HTML report to this file",
-    ),
-    (
-        "MEDUSA_COLOR",
-        "auto (default: colours on a terminal), always or never",
-    ),
-    (
-        "NO_COLOR",
-        "set (not empty): no colours unless MEDUSA_COLOR=always",
-    ),
-];
-
-/// Reads the configuration from the process environment.
+/// Reads the configuration from the process environment (no flags).
 pub fn config_from_env() -> Result<Config, ConfigError> {
     config_from_lookup(|k| std::env::var(k).ok())
 }
 
-/// Reads the configuration through `get` (tests pass a map).
+/// Reads the configuration from the variables `get` returns (no flags;
+/// tests pass a map).
 pub fn config_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-    let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-    let target = target(&get)?;
-    let ca_cert_pem = ca_cert(&get)?;
-    let concurrency = number(&get, "MEDUSA_CONCURRENCY", 16, 1)? as usize;
-    let timeout_ms = number(&get, "MEDUSA_TIMEOUT_MS", 10_000, 1)?;
-    let max_retries = number(&get, "MEDUSA_MAX_RETRIES", 3, 0)?.min(10) as u32;
+    build(&Inputs::from_lookup(get), true)
+}
+
+/// Checks `inputs` into a [`Config`]. Without `need_credentials` (a
+/// `--list`, which sends nothing) a URL target may lack its credentials.
+pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Config, ConfigError> {
+    let timeout_ms = number(inputs.given("timeout"), 10_000, 1)?;
+    let args = &inputs.args;
     Ok(Config {
-        target,
-        ca_cert_pem,
-        features: features(&get)?,
-        path_base: path_base(&get),
-        concurrency,
+        target: target(inputs, need_credentials)?,
+        ca_cert_pem: ca_cert(inputs.given("ca_cert"))?,
+        features: features(inputs.given("features"))?,
+        path_base: path_base(inputs),
+        concurrency: number(inputs.given("concurrency"), 16, 1)? as usize,
         connect_timeout: Duration::from_millis(timeout_ms.min(5_000)),
         request_timeout: Duration::from_millis(timeout_ms),
-        max_retries,
-        tags: tags(&get)?,
-        junit: get("MEDUSA_JUNIT").map(PathBuf::from),
-        cucumber_json: get("MEDUSA_CUCUMBER_JSON").map(PathBuf::from),
-        verbose: verbose(&get)?,
-        html: get("MEDUSA_HTML").map(PathBuf::from),
-        color: color(&get)?,
+        max_retries: number(inputs.given("max_retries"), 3, 0)?.min(10) as u32,
+        select: criteria(inputs)?,
+        fail_fast: args.fail_fast,
+        junit: path(inputs.given("junit")),
+        cucumber_json: path(inputs.given("cucumber_json")),
+        html: path(inputs.given("html")),
+        color: color(inputs)?,
         terminal: false,
+        terse: args.quiet || args.format.as_deref() == Some("terse"),
+        verbose: verbose(inputs)?,
     })
 }
 
-/// A lookup of a variable that is set and not blank.
-type Get<'a> = dyn Fn(&str) -> Option<String> + 'a;
+fn path(given: Option<&Given>) -> Option<PathBuf> {
+    given.map(|g| PathBuf::from(&g.value))
+}
 
-fn target(get: &Get<'_>) -> Result<TargetConfig, ConfigError> {
-    let base_url = get("MEDUSA_BASE_URL");
-    let kind = get("MEDUSA_TARGET").unwrap_or_else(|| {
-        if base_url.is_some() {
+fn target(inputs: &Inputs<'_>, need_credentials: bool) -> Result<TargetConfig, ConfigError> {
+    let base_url = inputs.given("base_url");
+    let kind = inputs.given("target");
+    let name = kind
+        .map(|k| k.value.trim())
+        .unwrap_or(if base_url.is_some() {
             "url"
         } else {
             "reference"
-        }
-        .into()
-    });
-    match kind.as_str() {
-        "url" => url_target(get, base_url),
-        "reference" => reference_target(get),
-        "container" => Ok(TargetConfig::Container(container_settings(get)?)),
+        });
+    match name {
+        "url" => url_target(inputs, need_credentials),
+        "reference" => reference_target(inputs),
+        "container" => Ok(TargetConfig::Container(container_settings(inputs)?)),
         other => Err(err(
-            format!("unknown MEDUSA_TARGET '{other}'"),
-            "use MEDUSA_TARGET=url, reference or container",
+            format!(
+                "unknown {} '{other}'",
+                kind.map_or("target", |k| k.from.as_str())
+            ),
+            "give url, reference or container (--target or MEDUSA_TARGET)",
         )),
     }
 }
 
-fn url_target(get: &Get<'_>, base_url: Option<String>) -> Result<TargetConfig, ConfigError> {
-    let raw = base_url.ok_or_else(|| {
+fn url_target(inputs: &Inputs<'_>, need_credentials: bool) -> Result<TargetConfig, ConfigError> {
+    let given = inputs.given("base_url").ok_or_else(|| {
+        let from = inputs
+            .given("target")
+            .map_or("the target", |k| k.from.as_str());
         err(
-            "MEDUSA_TARGET=url but MEDUSA_BASE_URL is not set",
-            "set MEDUSA_BASE_URL=http://host:port",
+            format!("{from}=url but no base URL is given (MEDUSA_BASE_URL or --base-url)"),
+            "set MEDUSA_BASE_URL=http://host:port or pass --base-url http://host:port",
         )
     })?;
-    let base_url = Url::parse(raw.trim()).map_err(|e| {
-        err(
-            format!("MEDUSA_BASE_URL is not a URL ({e})"),
-            "give a full URL such as http://127.0.0.1:9000",
-        )
-    })?;
-    if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
-        return Err(err(
-            format!(
-                "MEDUSA_BASE_URL must be an http or https URL with a host, got scheme '{}'",
-                base_url.scheme()
-            ),
-            "give a URL such as http://127.0.0.1:9000 or https://staging.example.com",
-        ));
-    }
-    let required = |key: &str, what: &str| {
-        get(key).ok_or_else(|| {
-            err(
-                format!("MEDUSA_BASE_URL is set but {key} is not"),
-                format!("set {key} to the admin user's {what}"),
-            )
-        })
+    let base_url = base_url(given)?;
+    let base = &given.from;
+    let email = match inputs.given("email") {
+        Some(e) => e.value.clone(),
+        None if !need_credentials => String::new(),
+        None => {
+            return Err(err(
+                format!("{base} is set but MEDUSA_ADMIN_EMAIL is not (nor --email)"),
+                "set MEDUSA_ADMIN_EMAIL or pass --email with the admin user's e-mail",
+            ));
+        }
+    };
+    let password = match secret(inputs, "password_file", "MEDUSA_ADMIN_PASSWORD")? {
+        Some(p) => p,
+        None if !need_credentials => Secret::new(""),
+        None => {
+            return Err(err(
+                format!("{base} is set but MEDUSA_ADMIN_PASSWORD is not (nor --password-file)"),
+                "set MEDUSA_ADMIN_PASSWORD or pass --password-file with a file holding the admin's password",
+            ));
+        }
     };
     let credentials = Credentials {
-        admin_email: required("MEDUSA_ADMIN_EMAIL", "e-mail")?,
-        admin_password: Secret::new(required("MEDUSA_ADMIN_PASSWORD", "password")?),
-        api_token: get("MEDUSA_API_TOKEN").map(Secret::new),
-        jwt_secret: get("MEDUSA_JWT_SECRET").map(Secret::new),
-        admin_origin: get("MEDUSA_ADMIN_ORIGIN")
-            .map(|o| parse_origin(&o))
-            .transpose()?,
+        admin_email: email,
+        admin_password: password,
+        api_token: secret(inputs, "api_token_file", "MEDUSA_API_TOKEN")?,
+        jwt_secret: secret(inputs, "jwt_secret_file", "MEDUSA_JWT_SECRET")?,
+        admin_origin: inputs.given("admin_origin").map(origin).transpose()?,
     };
     Ok(TargetConfig::Url {
         base_url,
@@ -225,140 +136,256 @@ fn url_target(get: &Get<'_>, base_url: Option<String>) -> Result<TargetConfig, C
     })
 }
 
+fn base_url(given: &Given) -> Result<Url, ConfigError> {
+    let from = &given.from;
+    let url = Url::parse(given.value.trim()).map_err(|e| {
+        err(
+            format!("{from} is not a URL ({e})"),
+            "give a full URL such as http://127.0.0.1:9000",
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(err(
+            format!(
+                "{from} must be an http or https URL with a host, got scheme '{}'",
+                url.scheme()
+            ),
+            "give a URL such as http://127.0.0.1:9000 or https://staging.example.com",
+        ));
+    }
+    Ok(url)
+}
+
 /// An origin as a browser serialises it (`scheme://host[:port]`, no path,
 /// no trailing slash): CORS compares origins as strings.
-fn parse_origin(raw: &str) -> Result<String, ConfigError> {
+fn origin(given: &Given) -> Result<String, ConfigError> {
+    let raw = given.value.trim();
     let bad = |why: &str| {
         err(
             format!(
-                "MEDUSA_ADMIN_ORIGIN must be an origin like http://localhost:7000 ({why}), got '{raw}'"
+                "{} must be an origin like http://localhost:7000 ({why}), got '{raw}'",
+                given.from
             ),
             "give the admin UI's origin: scheme, host and port, nothing else",
         )
     };
-    let url = Url::parse(raw.trim()).map_err(|_| bad("not a URL"))?;
+    let url = Url::parse(raw).map_err(|_| bad("not a URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(bad("not http or https with a host"));
     }
     let origin = url.origin().ascii_serialization();
-    if raw.trim() != origin {
+    if raw != origin {
         return Err(bad("an origin has no path, query or trailing slash"));
     }
     Ok(origin)
 }
 
-fn reference_target(get: &Get<'_>) -> Result<TargetConfig, ConfigError> {
-    let faults =
-        FaultSet::parse(&get("MEDUSA_REFERENCE_FAULTS").unwrap_or_default()).map_err(|e| {
-            err(
-                format!("MEDUSA_REFERENCE_FAULTS: {e}"),
-                "use names from `medusa-conformance --list-faults`",
-            )
-        })?;
+/// A secret from its file (a flag wins), else from the variable `var`,
+/// else from its file's variable. Both variables at once is a mistake.
+fn secret(inputs: &Inputs<'_>, file_id: &str, var: &str) -> Result<Option<Secret>, ConfigError> {
+    let file = inputs.given(file_id);
+    let value = (inputs.var)(var);
+    match (file, value) {
+        (Some(f), Some(_)) if !f.from.starts_with("--") => Err(err(
+            format!("both {var} and {} are set", f.from),
+            format!(
+                "set only one of them (a --{} flag would win)",
+                file_id.replace('_', "-")
+            ),
+        )),
+        (Some(f), _) => read_secret(f).map(Some),
+        (None, v) => Ok(v.map(Secret::new)),
+    }
+}
+
+/// The secret in the file `given` names: its content without the one
+/// line ending an editor adds.
+fn read_secret(given: &Given) -> Result<Secret, ConfigError> {
+    let from = &given.from;
+    let text = std::fs::read_to_string(&given.value).map_err(|e| {
+        err(
+            format!("{from} {} cannot be read: {e}", given.value),
+            format!("point {from} at a readable file holding the secret"),
+        )
+    })?;
+    let secret = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    if secret.is_empty() {
+        return Err(err(
+            format!("{from} {} is empty", given.value),
+            "put the secret in the file (one line)",
+        ));
+    }
+    Ok(Secret::new(secret))
+}
+
+fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
+    let faults = inputs.given("reference_faults");
+    let faults = FaultSet::parse(faults.map_or("", |f| f.value.as_str())).map_err(|e| {
+        err(
+            format!(
+                "{}: {e}",
+                faults.map_or("MEDUSA_REFERENCE_FAULTS", |f| f.from.as_str())
+            ),
+            "use names from `medusa-conformance --list-faults`",
+        )
+    })?;
     Ok(TargetConfig::Reference {
         faults,
-        admin_password: get("MEDUSA_REFERENCE_ADMIN_PASSWORD").map(Secret::new),
-        api_token: get("MEDUSA_REFERENCE_API_TOKEN").map(Secret::new),
+        admin_password: secret(
+            inputs,
+            "reference_password_file",
+            "MEDUSA_REFERENCE_ADMIN_PASSWORD",
+        )?,
+        api_token: secret(
+            inputs,
+            "reference_api_token_file",
+            "MEDUSA_REFERENCE_API_TOKEN",
+        )?,
     })
 }
 
-fn container_settings(get: &Get<'_>) -> Result<ContainerSettings, ConfigError> {
+fn container_settings(inputs: &Inputs<'_>) -> Result<ContainerSettings, ConfigError> {
+    let or = |id: &str, default: &str| {
+        inputs
+            .given(id)
+            .map_or_else(|| default.to_owned(), |g| g.value.clone())
+    };
     Ok(ContainerSettings {
-        medusa_image: get("MEDUSA_IMAGE").unwrap_or_else(|| DEFAULT_MEDUSA_IMAGE.into()),
-        postgres_image: get("MEDUSA_POSTGRES_IMAGE")
-            .unwrap_or_else(|| DEFAULT_POSTGRES_IMAGE.into()),
-        startup_timeout: startup_timeout(get(TIMEOUT_VAR).as_deref())?,
-        docker_host: get("DOCKER_HOST"),
+        medusa_image: or("image", DEFAULT_MEDUSA_IMAGE),
+        postgres_image: or("postgres_image", DEFAULT_POSTGRES_IMAGE),
+        startup_timeout: startup_timeout(inputs.given("container_timeout"))?,
+        docker_host: (inputs.var)("DOCKER_HOST"),
     })
 }
 
-/// Reads the container start-up bound: `value` is [`TIMEOUT_VAR`]'s value,
-/// if set.
-fn startup_timeout(value: Option<&str>) -> Result<Duration, ConfigError> {
-    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+/// Reads the container start-up bound.
+fn startup_timeout(given: Option<&Given>) -> Result<Duration, ConfigError> {
+    let Some(g) = given else {
         return Ok(Duration::from_secs(DEFAULT_TIMEOUT_SECS));
     };
+    let raw = g.value.trim();
     match raw.parse::<u64>() {
         Ok(n) if (1..=MAX_TIMEOUT_SECS).contains(&n) => Ok(Duration::from_secs(n)),
         _ => Err(err(
             format!(
-                "{TIMEOUT_VAR} must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, got '{raw}'"
+                "{} must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, got '{raw}'",
+                g.from
             ),
-            format!("unset it (default {DEFAULT_TIMEOUT_SECS}) or give a number of seconds"),
+            format!("leave it out (default {DEFAULT_TIMEOUT_SECS}) or give a number of seconds"),
         )),
     }
 }
 
-/// The PEM of `MEDUSA_CA_CERT`, read and checked to hold a certificate.
-fn ca_cert(get: &Get<'_>) -> Result<Option<Vec<u8>>, ConfigError> {
-    let Some(path) = get("MEDUSA_CA_CERT").map(PathBuf::from) else {
+/// The PEM of the CA file, read and checked to hold a certificate.
+fn ca_cert(given: Option<&Given>) -> Result<Option<Vec<u8>>, ConfigError> {
+    let Some(g) = given else {
         return Ok(None);
     };
+    let (from, path) = (&g.from, PathBuf::from(&g.value));
     let pem = std::fs::read(&path).map_err(|e| {
         err(
-            format!("MEDUSA_CA_CERT {} cannot be read: {e}", path.display()),
-            "point MEDUSA_CA_CERT at a readable PEM file",
+            format!("{from} {} cannot be read: {e}", path.display()),
+            format!("point {from} at a readable PEM file"),
         )
     })?;
     if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
         return Err(err(
-            format!("MEDUSA_CA_CERT {} holds no PEM certificate", path.display()),
-            "point MEDUSA_CA_CERT at a readable PEM file (-----BEGIN CERTIFICATE-----)",
+            format!("{from} {} holds no PEM certificate", path.display()),
+            format!("point {from} at a readable PEM file (-----BEGIN CERTIFICATE-----)"),
         ));
     }
     Ok(Some(pem))
 }
 
-fn number(get: &Get<'_>, key: &str, default: u64, min: u64) -> Result<u64, ConfigError> {
-    match get(key) {
+fn number(given: Option<&Given>, default: u64, min: u64) -> Result<u64, ConfigError> {
+    match given {
         None => Ok(default),
-        Some(v) => v
+        Some(g) => g
+            .value
             .trim()
             .parse::<u64>()
             .ok()
             .filter(|n| *n >= min)
             .ok_or_else(|| {
                 err(
-                    format!("{key} must be a whole number of at least {min}, got '{v}'"),
-                    format!("unset {key} or give a number"),
+                    format!(
+                        "{} must be a whole number of at least {min}, got '{}'",
+                        g.from, g.value
+                    ),
+                    format!("leave {} out (default {default}) or give a number", g.from),
                 )
             }),
     }
 }
 
-fn features(get: &Get<'_>) -> Result<PathBuf, ConfigError> {
-    let features = get("MEDUSA_FEATURES")
-        .map(PathBuf::from)
+fn features(given: Option<&Given>) -> Result<PathBuf, ConfigError> {
+    let features = given
+        .map(|g| PathBuf::from(&g.value))
         .unwrap_or_else(default_features_dir);
     if !features.is_dir() {
         return Err(err(
             format!("the feature folder {} does not exist", features.display()),
-            "run from the repository root or set MEDUSA_FEATURES to the folder of .feature files",
+            "run from the repository root or give the folder of .feature files (--features or MEDUSA_FEATURES)",
         ));
     }
     Ok(features)
 }
 
-fn tags(get: &Get<'_>) -> Result<Option<String>, ConfigError> {
-    let tags = get("MEDUSA_TAGS");
-    if let Some(t) = &tags
-        && (!t.starts_with('@') || t.contains(char::is_whitespace))
-    {
-        return Err(err(
-            format!("MEDUSA_TAGS must be one tag like @login, got '{t}'"),
-            "give one tag, e.g. MEDUSA_TAGS=@whoami",
-        ));
-    }
-    Ok(tags)
+/// The scenarios to run: tags, name, and the test runner's filters.
+fn criteria(inputs: &Inputs<'_>) -> Result<Criteria, ConfigError> {
+    let tags = inputs
+        .given("tags")
+        .map(|g| {
+            TagExpr::parse(&g.value).map_err(|e| {
+                err(
+                    format!("{} '{}' is not a tag expression: {e}", g.from, g.value),
+                    "e.g. --tags '@login and not @api-token' (tags start with @; and, or, not, parentheses)",
+                )
+            })
+        })
+        .transpose()?;
+    let name = inputs
+        .given("name")
+        .map(|g| {
+            Regex::new(&g.value).map_err(|e| {
+                let why = e.to_string();
+                let why = why.lines().last().unwrap_or_default().trim().to_owned();
+                err(
+                    format!("{} '{}' is not a regular expression: {why}", g.from, g.value),
+                    "give a regular expression matched against scenario names, e.g. --name 'logs? (in|out)'",
+                )
+            })
+        })
+        .transpose()?;
+    let args = &inputs.args;
+    Ok(Criteria {
+        tags,
+        name,
+        filters: args.filters.clone(),
+        skip: args.skip.clone(),
+        exact: args.exact,
+        ignored: match (args.ignored, args.include_ignored) {
+            (true, _) => Ignored::Only,
+            (false, true) => Ignored::Include,
+            (false, false) => Ignored::Exclude,
+        },
+    })
 }
 
-fn verbose(get: &Get<'_>) -> Result<u8, ConfigError> {
-    match get("MEDUSA_VERBOSE").as_deref().map(str::trim) {
+/// `-v` counts; without it, `MEDUSA_VERBOSE`.
+fn verbose(inputs: &Inputs<'_>) -> Result<u8, ConfigError> {
+    if inputs.args.verbose > 0 {
+        return Ok(inputs.args.verbose.min(2));
+    }
+    match (inputs.var)("MEDUSA_VERBOSE").as_deref().map(str::trim) {
         None => Ok(0),
         Some(v) => v.parse::<u8>().ok().filter(|n| *n <= 2).ok_or_else(|| {
             err(
                 format!("MEDUSA_VERBOSE must be 0, 1 or 2, got '{v}'"),
-                "unset MEDUSA_VERBOSE or give 0, 1 or 2",
+                "unset MEDUSA_VERBOSE, or give 0, 1 or 2 (or -v, -vv)",
             )
         }),
     }
@@ -366,28 +393,32 @@ fn verbose(get: &Get<'_>) -> Result<u8, ConfigError> {
 
 // ---- output: HTML report and colours --------------------------------------
 
-/// `MEDUSA_COLOR`, with `NO_COLOR` turning `auto` into `never`.
-fn color(get: &Get<'_>) -> Result<ColorChoice, ConfigError> {
-    let choice = match get("MEDUSA_COLOR") {
+/// `--color`, else `MEDUSA_COLOR`, with `NO_COLOR` turning `auto` into
+/// `never`.
+fn color(inputs: &Inputs<'_>) -> Result<ColorChoice, ConfigError> {
+    let choice = match inputs.given("color") {
         None => ColorChoice::Auto,
-        Some(v) => ColorChoice::parse(&v).ok_or_else(|| {
+        Some(g) => ColorChoice::parse(&g.value).ok_or_else(|| {
             err(
-                format!("MEDUSA_COLOR must be auto, always or never, got '{v}'"),
-                "unset MEDUSA_COLOR or give auto, always or never",
+                format!(
+                    "{} must be auto, always or never, got '{}'",
+                    g.from, g.value
+                ),
+                format!("leave {} out (auto) or give auto, always or never", g.from),
             )
         })?,
     };
     Ok(match choice {
-        ColorChoice::Auto if get("NO_COLOR").is_some() => ColorChoice::Never,
+        ColorChoice::Auto if (inputs.var)("NO_COLOR").is_some() => ColorChoice::Never,
         c => c,
     })
 }
 
 /// The folder feature paths are shown relative to, as cucumber's writers
 /// choose it: the workspace, else the crate, else the working directory.
-fn path_base(get: &Get<'_>) -> String {
-    get("CARGO_WORKSPACE_DIR")
-        .or_else(|| get("CARGO_MANIFEST_DIR"))
+fn path_base(inputs: &Inputs<'_>) -> String {
+    (inputs.var)("CARGO_WORKSPACE_DIR")
+        .or_else(|| (inputs.var)("CARGO_MANIFEST_DIR"))
         .unwrap_or_else(|| {
             std::env::current_dir()
                 .map(|p| p.display().to_string())
@@ -408,6 +439,8 @@ fn default_features_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::args::{Parsed, parse};
+    use crate::target::container::TIMEOUT_VAR;
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -416,6 +449,27 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         config_from_lookup(|k| map.get(k).cloned())
+    }
+
+    /// The configuration of `args` with the variables `pairs`.
+    fn cli(args: &[&str], pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match parse(&args, move |k| map.get(k).cloned()) {
+            Parsed::Inputs(i) => build(&i, true),
+            _ => panic!("{args:?} did not parse"),
+        }
+    }
+
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mc-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
     }
 
     #[test]
@@ -436,6 +490,12 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.problem.contains("MEDUSA_ADMIN_PASSWORD"), "{e}");
+        let e = cli(&["--base-url", "http://h:1", "--email", "a@b.co"], &[]).unwrap_err();
+        assert!(
+            e.problem
+                .starts_with("--base-url is set but MEDUSA_ADMIN_PASSWORD is not"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -453,7 +513,7 @@ mod tests {
             cfg(&[("MEDUSA_TARGET", "moon")])
                 .unwrap_err()
                 .problem
-                .contains("MEDUSA_TARGET")
+                .contains("MEDUSA_TARGET 'moon'")
         );
         assert!(cfg(&[("MEDUSA_CONCURRENCY", "0")]).is_err());
         assert!(
@@ -469,6 +529,149 @@ mod tests {
                 .problem
                 .contains("MEDUSA_VERBOSE")
         );
+    }
+
+    #[test]
+    fn errors_name_the_flag_when_a_flag_gave_the_value() {
+        let e = cli(&["--timeout", "soon"], &[("MEDUSA_TIMEOUT_MS", "5")]).unwrap_err();
+        assert!(
+            e.problem.starts_with("--timeout must be a whole number"),
+            "{e}"
+        );
+        let e = cli(&["--target", "moon"], &[]).unwrap_err();
+        assert!(e.problem.contains("unknown --target 'moon'"), "{e}");
+        let e = cli(&["--tags", "login"], &[]).unwrap_err();
+        assert!(
+            e.problem.contains("--tags 'login' is not a tag expression"),
+            "{e}"
+        );
+        let e = cli(&["--name", "(unclosed"], &[]).unwrap_err();
+        assert!(
+            e.problem
+                .contains("--name '(unclosed' is not a regular expression"),
+            "{e}"
+        );
+        assert_eq!(e.problem.lines().count(), 1, "{e}");
+    }
+
+    #[test]
+    fn flags_win_over_variables() {
+        let c = cli(
+            &["--concurrency", "2", "--junit", "flag.xml", "-v"],
+            &[
+                ("MEDUSA_CONCURRENCY", "7"),
+                ("MEDUSA_JUNIT", "env.xml"),
+                ("MEDUSA_VERBOSE", "2"),
+                ("MEDUSA_CUCUMBER_JSON", "env.json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.concurrency, 2);
+        assert_eq!(c.junit, Some(PathBuf::from("flag.xml")));
+        assert_eq!(c.cucumber_json, Some(PathBuf::from("env.json")));
+        assert_eq!(c.verbose, 1);
+        let c = cli(&["--test-threads", "1", "--html", "r.html"], &[]).unwrap();
+        assert_eq!(c.concurrency, 1);
+        assert_eq!(c.html, Some(PathBuf::from("r.html")));
+    }
+
+    #[test]
+    fn selection_flags_become_criteria() {
+        let c = cli(
+            &[
+                "--tags",
+                "@login and not @api-token",
+                "--name",
+                "good",
+                "--fail-fast",
+                "login::",
+                "--exact",
+                "--ignored",
+                "--format",
+                "terse",
+                "--color",
+                "never",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.select.tags.unwrap().text(), "@login and not @api-token");
+        assert!(c.select.name.unwrap().is_match("good credentials"));
+        assert_eq!(c.select.filters, ["login::"]);
+        assert!(c.select.exact && c.fail_fast && c.terse);
+        assert_eq!(c.select.ignored, Ignored::Only);
+        assert_eq!(c.color, ColorChoice::Never);
+        // The old one-tag form still works.
+        let c = cfg(&[("MEDUSA_TAGS", "@whoami")]).unwrap();
+        assert!(c.select.tags.unwrap().matches(&["whoami".into()]));
+    }
+
+    #[test]
+    fn secrets_come_from_files_or_variables() {
+        let pw = temp_file("pw", "hunter22\n");
+        let tok = temp_file("tok", "tok-secret\r\n");
+        let url = [
+            ("MEDUSA_BASE_URL", "http://h:1"),
+            ("MEDUSA_ADMIN_EMAIL", "a@b.co"),
+        ];
+        let c = cli(
+            &[
+                "--password-file",
+                pw.to_str().unwrap(),
+                "--api-token-file",
+                tok.to_str().unwrap(),
+            ],
+            &[&url[..], &[("MEDUSA_ADMIN_PASSWORD", "from-env")]].concat(),
+        )
+        .unwrap();
+        let TargetConfig::Url { credentials, .. } = c.target else {
+            panic!("not a URL target");
+        };
+        assert_eq!(credentials.admin_password.expose(), "hunter22");
+        assert_eq!(credentials.api_token.unwrap().expose(), "tok-secret");
+        let both = cfg(&[
+            &url[..],
+            &[
+                ("MEDUSA_ADMIN_PASSWORD", "x"),
+                ("MEDUSA_ADMIN_PASSWORD_FILE", pw.to_str().unwrap()),
+            ],
+        ]
+        .concat())
+        .unwrap_err();
+        assert!(
+            both.problem
+                .contains("both MEDUSA_ADMIN_PASSWORD and MEDUSA_ADMIN_PASSWORD_FILE"),
+            "{both}"
+        );
+        let empty = temp_file("empty", "\n");
+        let e = cli(&["--reference-password-file", empty.to_str().unwrap()], &[]).unwrap_err();
+        assert!(
+            e.problem.contains("--reference-password-file") && e.problem.contains("empty"),
+            "{e}"
+        );
+        let e = cli(
+            &["--api-token-file", "/nonexistent/tok"],
+            &[&url[..], &[("MEDUSA_ADMIN_PASSWORD", "x")]].concat(),
+        )
+        .unwrap_err();
+        assert!(e.problem.contains("cannot be read"), "{e}");
+        let _ = std::fs::remove_dir_all(pw.parent().unwrap());
+    }
+
+    #[test]
+    fn a_list_needs_no_credentials() {
+        let args: Vec<String> = ["--base-url", "http://h:1", "--list"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let Parsed::Inputs(i) = parse(&args, |_| None) else {
+            panic!("not parsed");
+        };
+        assert!(build(&i, true).is_err());
+        assert!(matches!(
+            build(&i, false).unwrap().target,
+            TargetConfig::Url { .. }
+        ));
     }
 
     #[test]
@@ -514,11 +717,13 @@ mod tests {
         let c = cfg(&[
             ("MEDUSA_JUNIT", "out/junit.xml"),
             ("MEDUSA_CUCUMBER_JSON", "out/cucumber.json"),
+            ("MEDUSA_HTML", "out/report.html"),
             ("MEDUSA_VERBOSE", "2"),
         ])
         .unwrap();
         assert_eq!(c.junit, Some(PathBuf::from("out/junit.xml")));
         assert_eq!(c.cucumber_json, Some(PathBuf::from("out/cucumber.json")));
+        assert_eq!(c.html, Some(PathBuf::from("out/report.html")));
         assert_eq!(c.verbose, 2);
         let c = cfg(&[]).unwrap();
         assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
@@ -542,6 +747,23 @@ mod tests {
     }
 
     #[test]
+    fn the_color_flag_wins_over_its_variable_and_no_color_only_changes_auto() {
+        let colour = |args: &[&str], env: &[(&str, &str)]| cli(args, env).unwrap().color;
+        let never = [("MEDUSA_COLOR", "never")];
+        assert_eq!(colour(&["--color", "always"], &never), ColorChoice::Always);
+        assert_eq!(colour(&["--color=ALWAYS"], &[]), ColorChoice::Always);
+        assert_eq!(colour(&[], &never), ColorChoice::Never);
+        let no_color = [("NO_COLOR", "1")];
+        assert_eq!(colour(&["--color", "auto"], &no_color), ColorChoice::Never);
+        assert_eq!(
+            colour(&["--color", "always"], &no_color),
+            ColorChoice::Always
+        );
+        let e = cli(&[], &[("MEDUSA_COLOR", "rainbow")]).unwrap_err();
+        assert!(e.problem.starts_with("MEDUSA_COLOR must be"), "{e}");
+    }
+
+    #[test]
     fn the_password_is_not_in_debug_output() {
         let c = cfg(&[
             ("MEDUSA_BASE_URL", "http://h:1"),
@@ -562,16 +784,16 @@ mod tests {
 
     #[test]
     fn container_timeout_defaults_and_is_validated() {
+        let g = |v: &str| Given {
+            value: v.into(),
+            from: TIMEOUT_VAR.into(),
+        };
         assert_eq!(
             startup_timeout(None).unwrap(),
             Duration::from_secs(DEFAULT_TIMEOUT_SECS)
         );
         assert_eq!(
-            startup_timeout(Some(" ")).unwrap(),
-            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
-        );
-        assert_eq!(
-            startup_timeout(Some("42")).unwrap(),
+            startup_timeout(Some(&g("42"))).unwrap(),
             Duration::from_secs(42)
         );
         for bad in ["0", "-1", "1.5", "ten", "3601"] {

@@ -46,6 +46,29 @@ pub struct Dialect {
     pub session_cookie: &'static str,
     /// Header carrying an API token.
     pub api_token_header: &'static str,
+    /// How a backend of this dialect refuses a request without
+    /// credentials: the preflight's proof that it talks to one.
+    pub signature: Signature,
+}
+
+/// The answer by which a dialect is recognised: `call` sent with no
+/// credentials gets `status` with exactly `body` (surrounding whitespace
+/// aside).
+#[derive(Debug, Clone, Copy)]
+pub struct Signature {
+    /// The call sent.
+    pub call: Call,
+    /// The status it must get.
+    pub status: u16,
+    /// The body it must get.
+    pub body: &'static str,
+}
+
+impl Signature {
+    /// Whether an answer of `status` with `body` is this signature.
+    pub fn matches(&self, status: u16, body: &[u8]) -> bool {
+        status == self.status && String::from_utf8_lossy(body).trim() == self.body
+    }
 }
 
 impl Dialect {
@@ -82,6 +105,12 @@ pub static V1: Dialect = Dialect {
     },
     session_cookie: "connect.sid",
     api_token_header: "x-medusa-access-token",
+    // passport's refusal, as Medusa 1.20.11 sends it (no content type).
+    signature: Signature {
+        call: Call::GetSession,
+        status: 401,
+        body: "Unauthorized",
+    },
 };
 
 /// The schemas the harness checks bodies against (files in `schemas/`).

@@ -13,3 +13,4 @@ pub mod jwt;
 pub mod random;
 pub mod record;
 pub mod redact;
+pub mod select;

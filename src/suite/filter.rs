@@ -1,10 +1,12 @@
-//! Which scenarios run: the one tag `MEDUSA_TAGS` names (if any), and not
-//! the ones that need what the run was not given (@api-token without an API
-//! token, @jwt-secret without the JWT secret, @admin-origin without the
-//! admin origin). Those are left out on purpose and noted as
+//! Which scenarios run, as the run's plan decided them (see
+//! `core::select`): cucumber's filter admits exactly those. Scenarios the
+//! plan leaves out on purpose because they need what the run was not given
+//! ([`unavailable`]: @api-token without an API token, @jwt-secret without
+//! the JWT secret, @admin-origin without the admin origin) are noted as
 //! [`LeftOutScenario`] records, never passed over in silence.
 
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
@@ -13,6 +15,7 @@ use crate::core::credentials::Credentials;
 use crate::core::record::{
     LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord, relative_path,
 };
+use crate::core::select::{Pick, ScenarioInfo};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
 #[derive(Debug, Clone, Default)]
@@ -34,14 +37,16 @@ impl LeftOut {
     }
 }
 
+/// A scenario's key: its feature file as parsed, and its line.
+type Key = (PathBuf, usize);
+
 /// What decides whether a scenario runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Only scenarios with this tag (`@login`), if set.
-    pub tags: Option<String>,
-    /// Tags whose scenarios are left out, each with why: the run lacks
-    /// what they need ([`unavailable`]).
-    pub unavailable: Vec<(&'static str, &'static str)>,
+    /// The scenarios that run.
+    run: HashSet<Key>,
+    /// The scenarios left out on purpose, and why.
+    left_out_reasons: HashMap<Key, String>,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -50,6 +55,30 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The selection of a plan: each scenario and its [`Pick`].
+    pub fn new<'a>(
+        picks: impl IntoIterator<Item = (&'a ScenarioInfo, Pick)>,
+        path_base: &str,
+    ) -> Selection {
+        let mut sel = Selection {
+            path_base: path_base.to_owned(),
+            ..Selection::default()
+        };
+        for (s, pick) in picks {
+            let key = (s.source.clone(), s.line);
+            match pick {
+                Pick::Run => {
+                    sel.run.insert(key);
+                }
+                Pick::LeftOut(reason) => {
+                    sel.left_out_reasons.insert(key, reason);
+                }
+                Pick::Out => {}
+            }
+        }
+        sel
+    }
+
     /// Whether the scenario runs; notes it if it is left out on purpose.
     pub fn admits(
         &self,
@@ -57,29 +86,14 @@ impl Selection {
         rule: Option<&gherkin::Rule>,
         sc: &gherkin::Scenario,
     ) -> bool {
-        let all_tags: Vec<&String> = feat
-            .tags
-            .iter()
-            .chain(rule.iter().flat_map(|r| &r.tags))
-            .chain(sc.tags.iter())
-            .collect();
-        if let Some(t) = &self.tags
-            && !all_tags.iter().any(|x| format!("@{x}") == *t || *x == t)
-        {
-            return false;
+        let key = (feat.path.clone().unwrap_or_default(), sc.position.line);
+        if self.run.contains(&key) {
+            return true;
         }
-        let why: Vec<&str> = self
-            .unavailable
-            .iter()
-            .filter(|(tag, _)| all_tags.iter().any(|t| t.as_str() == *tag))
-            .map(|(_, why)| *why)
-            .collect();
-        if !why.is_empty() {
-            self.left_out
-                .note(self.record(feat, rule, sc, &why.join(", ")));
-            return false;
+        if let Some(reason) = self.left_out_reasons.get(&key) {
+            self.left_out.note(self.record(feat, rule, sc, reason));
         }
-        true
+        false
     }
 
     /// The record of a left-out scenario (plain data: reports read it).

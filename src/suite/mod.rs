@@ -1,13 +1,14 @@
 //! Layer 2, the cucumber glue: the per-scenario [`world::AuthWorld`], the
 //! step phrases (one request or one check each), the run's shared
-//! [`context::SuiteContext`], which scenarios run ([`filter`]), and the
-//! cucumber run itself ([`run`]), driven by whatever writer the caller
-//! composes.
+//! [`context::SuiteContext`], the scenarios there are ([`catalog`]) and
+//! which of them run ([`filter`]), and the cucumber run itself ([`run`]),
+//! driven by whatever writer the caller composes.
 //!
 //! Depends on `core` and `http`. It may not touch targets, reports, the
 //! app or the process: it gets a client and credentials, and hands back
 //! records.
 
+pub mod catalog;
 pub mod context;
 pub mod filter;
 pub mod run;

@@ -22,6 +22,8 @@ pub struct SuiteSettings {
     pub features: PathBuf,
     /// Scenarios run at once.
     pub concurrency: usize,
+    /// Stop starting scenarios after the first failure.
+    pub fail_fast: bool,
 }
 
 /// What the scenarios did, as counts and records.
@@ -53,7 +55,7 @@ where
 {
     let left_out = selection.left_out.clone();
     let path_base = selection.path_base.clone();
-    let cucumber = AuthWorld::cucumber()
+    let mut cucumber = AuthWorld::cucumber()
         .with_writer(writer)
         // The run is configured by Config alone, never by the process's
         // arguments (the fault catalog test runs many suites in one process).
@@ -65,6 +67,9 @@ where
             world.attach(ctx.clone(), &scenario.name, key);
             async {}.boxed_local()
         });
+    if settings.fail_fast {
+        cucumber = cucumber.fail_fast();
+    }
     let writer = cucumber
         .filter_run(settings.features.clone(), move |f, r, s| {
             selection.admits(f, r, s)

@@ -2,7 +2,8 @@
 //! [`reference`] backend, or [`container`]s started for the run. [`start`]
 //! brings the configured one up and returns a [`Backend`] (where it is, who
 //! to log in as, and a [`Guard`] that removes what was started);
-//! [`preflight`] checks once that it answers like a Medusa v1 backend.
+//! [`preflight`] checks once that it answers like a Medusa backend of the
+//! client's dialect.
 //!
 //! Depends on `core` and `http`. It may not know scenarios, reports, the
 //! app or the process: settings come in [`TargetConfig`], errors go out as
@@ -72,6 +73,21 @@ pub enum TargetError {
         url: String,
         /// What it answered.
         reason: String,
+        /// What to check.
+        fix: String,
+    },
+    /// The backend answered the preflight request, but not as the
+    /// dialect's backend does: a web page, another API, another version.
+    #[error(
+        "this is not a Medusa admin API: {url}\n  sent: {expected}\n  got: {got}\n  fix: {fix}"
+    )]
+    NotMedusa {
+        /// Base URL tried.
+        url: String,
+        /// What was sent, and the answer a backend of the dialect gives.
+        expected: String,
+        /// What it answered, in one line.
+        got: String,
         /// What to check.
         fix: String,
     },
