@@ -1,5 +1,6 @@
 //! The command line's own contract, run as users and test runners run it:
-//! flags and variables (a flag wins), secrets never on argv, `--help`
+//! flags and variables (a flag wins), secrets never on argv, every
+//! scenario required (`MEDUSA_REQUIRE_ALL=1`, `--require-all`), `--help`
 //! and `--version`, `--list` (nothing sent), selection by tag expression,
 //! name and test-runner filter, `--fail-fast`, and the protocol `cargo
 //! nextest run` speaks to a test binary (list with `--list --format terse`
@@ -521,4 +522,98 @@ fn a_listing_with_a_feature_that_does_not_parse_is_red() {
         all.contains("logout::") && all.contains("error: a feature file does not parse"),
         "{all}"
     );
+}
+
+#[test]
+fn require_all_turns_left_out_scenarios_red_by_variable_or_flag() {
+    use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cfg = ReferenceConfig::random();
+    let server = rt.block_on(ReferenceServer::start(cfg.clone())).unwrap();
+    let url = server.base_url().to_string();
+    // No API token: whoami's two @api-token scenarios are left out.
+    let base = [
+        ("MEDUSA_BASE_URL", url.as_str()),
+        ("MEDUSA_ADMIN_EMAIL", cfg.admin_email.as_str()),
+        ("MEDUSA_ADMIN_PASSWORD", cfg.admin_password.expose()),
+        ("MEDUSA_TAGS", "@whoami"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)], args: &[&str]| {
+        let mut vars = base.to_vec();
+        vars.extend_from_slice(extra);
+        let out = run(&vars, args);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let listed = "left out: features/whoami.feature:";
+    let (code, text) = with(&[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(listed) && text.contains(", 2 left out\n"),
+        "{text}"
+    );
+    assert!(!text.contains("MEDUSA_REQUIRE_ALL"), "{text}");
+    let required = [
+        (vec![("MEDUSA_REQUIRE_ALL", "1")], vec![]),
+        (vec![], vec!["--require-all"]),
+    ];
+    for (vars, args) in required {
+        let (code, text) = with(&vars, &args);
+        assert_eq!(code, Some(1), "{vars:?} {args:?}: {text}");
+        assert!(
+            text.contains(listed)
+                && text.contains("error: 2 scenario(s) were left out, and MEDUSA_REQUIRE_ALL")
+                && text.contains(", 2 left out but required\n"),
+            "{vars:?} {args:?}: {text}"
+        );
+    }
+    let (code, text) = with(&[("MEDUSA_REQUIRE_ALL", "0")], &[]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn require_all_makes_a_test_runner_pick_of_left_out_scenarios_red() {
+    // In-process (the test runner's path): the process environment is
+    // read, so a developer's optional credentials would serve the
+    // scenarios this case needs left out.
+    let set: Vec<&str> = [
+        "MEDUSA_API_TOKEN",
+        "MEDUSA_JWT_SECRET",
+        "MEDUSA_ADMIN_ORIGIN",
+        "MEDUSA_REQUIRE_ALL",
+    ]
+    .into_iter()
+    .filter(|v| std::env::var(v).is_ok_and(|x| !x.trim().is_empty()))
+    .collect();
+    if !set.is_empty() {
+        eprintln!("skipped: {set:?} set in this environment");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("mc-cli-req-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pw = dir.join("password");
+    std::fs::write(&pw, "unused-password\n").unwrap();
+    // A URL target without the optional credentials; `--ignored` picks
+    // only the scenarios it leaves out, so nothing is sent.
+    let args = |extra: &[&str]| -> Vec<String> {
+        [
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--email",
+            "a@b.co",
+            "--password-file",
+            pw.to_str().unwrap(),
+            "--ignored",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let plain = test_harness_main(&args(&[]));
+    let required = test_harness_main(&args(&["--require-all"]));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(plain, exit::OK);
+    assert_eq!(required, exit::CONTRACT);
 }

@@ -28,19 +28,34 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
     const TOKEN: &str = "status POST /admin/auth/token";
     const WHOAMI: &str = "status GET /admin/auth";
     const LOGOUT: &str = "status DELETE /admin/auth";
+    // The automatic check on every exchange: `route row <METHOD> <path> <status>`.
+    const LOGIN_ROW_200: &str = "route row POST /admin/auth 200";
+    const WHOAMI_ROW_200: &str = "route row GET /admin/auth 200";
+    const TOKEN_ROW_200: &str = "route row POST /admin/auth/token 200";
+    const LOGIN_ROW_400: &str = "route row POST /admin/auth 400";
+    const TOKEN_ROW_400: &str = "route row POST /admin/auth/token 400";
     match fault {
         MissingUserField | RenamedUserField | UserFieldWrongType | UserEmailNotEmail
         | UserDateNotDateTime | RoleOutsideEnum | UserNotWrapped | PasswordHashLeaked
-        | UnknownUserField => &["schema AdminAuthRes"],
-        AccessTokenMissing | AccessTokenRenamed | AccessTokenNotString => {
-            &["schema AdminBearerAuthRes"]
-        }
-        Created201 => &[LOGIN, TOKEN],
-        Forbidden403 | ValidationAs500 | NotJsonAs500 | AcceptWrongPassword => &[LOGIN, TOKEN],
+        | UnknownUserField => &[LOGIN_ROW_200, WHOAMI_ROW_200],
+        AccessTokenMissing | AccessTokenRenamed | AccessTokenNotString => &[TOKEN_ROW_200],
+        Created201 => &[
+            "route row POST /admin/auth 201",
+            "route row POST /admin/auth/token 201",
+        ],
+        Forbidden403 => &[
+            "route row POST /admin/auth 403",
+            "route row POST /admin/auth/token 403",
+        ],
+        ValidationAs500 | NotJsonAs500 => &[
+            "route row POST /admin/auth 500",
+            "route row POST /admin/auth/token 500",
+        ],
+        AcceptWrongPassword => &[LOGIN, TOKEN],
         UserEnumeration => &["same answer", LOGIN],
-        JsonAsTextPlain | ErrorAsHtml => &["content type"],
-        ErrorWithoutType => &["schema Error"],
-        TruncatedJson => &["json"],
+        JsonAsTextPlain => &[LOGIN_ROW_200, TOKEN_ROW_200, LOGIN_ROW_400, TOKEN_ROW_400],
+        ErrorAsHtml | ErrorWithoutType => &[LOGIN_ROW_400, TOKEN_ROW_400],
+        TruncatedJson => &[LOGIN_ROW_200, TOKEN_ROW_200, LOGIN_ROW_400, TOKEN_ROW_400],
         // It answers the preflight's request without credentials.
         WhoamiWithoutCredentials => &["preflight"],
         AcceptTamperedCookie | AcceptForeignJwt | ApiTokenAsBearer => &[WHOAMI],
@@ -51,7 +66,8 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
         CookieNotHttpOnly => &["session cookie attributes"],
         WhoamiOtherUser => &["same user"],
         AcceptAlgNone | AcceptEmptySignature | AcceptChangedPayload | JwtExpiryIgnored
-        | JwtNbfIgnored | JwtDomainIgnored | UnknownUserJwt500 => &[WHOAMI],
+        | JwtNbfIgnored | JwtDomainIgnored => &[WHOAMI],
+        UnknownUserJwt500 => &["route row GET /admin/auth 500"],
         TokenLivesForYears => &["access token lifetime"],
         TokenClaimsPasswordHash => &["access token secrets"],
         CookieLivesForYears | CookiePathNarrow => &["session cookie attributes"],
@@ -65,6 +81,18 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
         ApiTokenPrefixMatch | ApiTokenCaseInsensitive => &[WHOAMI],
         PasswordEchoed | ApiTokenEchoed => &["secret echoed"],
         SecondLogoutOk => &[LOGOUT],
+        // Only the automatic route-row check sees these.
+        UnauthorizedAsJson => &[
+            "route row POST /admin/auth 401",
+            "route row POST /admin/auth/token 401",
+        ],
+        SuccessWrongContentType => &["route row GET /admin/auth 200"],
+        CorsRefusalWithoutType => &[
+            "route row GET /admin/auth 403",
+            "route row POST /admin/auth 403",
+            "route row OPTIONS /admin/auth 403",
+        ],
+        ValidationExtraMessage => &["error message"],
     }
 }
 

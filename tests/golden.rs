@@ -11,8 +11,9 @@
 
 use std::path::PathBuf;
 
+use medusa_conformance::core::answer;
 use medusa_conformance::core::check::{self, Failure};
-use medusa_conformance::core::contract::{Call, SchemaName};
+use medusa_conformance::core::contract::{Call, SchemaName, V1};
 use medusa_conformance::core::exchange::Exchange;
 use medusa_conformance::core::redact::Redactor;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -212,6 +213,23 @@ fn cut_body() {
     assert!(text.contains("cut at the body limit"), "{text}");
     assert!(text.contains(" chars in all)"), "{text}");
     golden("cut_body", &text);
+}
+
+#[test]
+fn route_row_failure() {
+    // A 401 that is a JSON error: the automatic check on every exchange.
+    let ex = exchange(
+        (Call::GetSession, "GET", "/admin/auth"),
+        &[("cookie", &format!("connect.sid={COOKIE}"))],
+        None,
+        401,
+        &[("content-type", "application/json; charset=utf-8")],
+        br#"{"type":"unauthorized","message":"Unauthorized"}"#,
+    );
+    let f = answer::route_row(&V1, &ex).unwrap_err();
+    let text = f.render(&redactor());
+    assert!(!text.contains("golden-"), "{text}");
+    golden("route_row_failure", &text);
 }
 
 #[test]

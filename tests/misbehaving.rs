@@ -23,6 +23,9 @@ const VARS: &[&str] = &[
     "MEDUSA_ADMIN_EMAIL",
     "MEDUSA_ADMIN_PASSWORD",
     "MEDUSA_API_TOKEN",
+    "MEDUSA_JWT_SECRET",
+    "MEDUSA_ADMIN_ORIGIN",
+    "MEDUSA_REQUIRE_ALL",
     "MEDUSA_CA_CERT",
     "MEDUSA_TARGET",
     "MEDUSA_REFERENCE_FAULTS",
@@ -591,7 +594,8 @@ fn html_where_json_is_due_fails_the_contract() {
         &run,
         EXIT_CONTRACT,
         &[
-            "expected a JSON body (application/json), got text/html",
+            "check failed: route row POST /admin/auth 200",
+            "the Content-Type is text/html; charset=utf-8",
             "conformance: ",
             " failed",
         ],
@@ -603,7 +607,11 @@ fn html_where_json_is_due_fails_the_contract() {
 fn truncated_json_fails_the_contract() {
     let (port, _) = server(
         Duration::from_secs(30),
-        v1_preflight_then(reply("200 OK", "application/json", "{\"user\":{\"id\":")),
+        v1_preflight_then(reply(
+            "200 OK",
+            "application/json; charset=utf-8",
+            "{\"user\":{\"id\":",
+        )),
     );
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
@@ -613,7 +621,10 @@ fn truncated_json_fails_the_contract() {
     expect(
         &run,
         EXIT_CONTRACT,
-        &["check failed: json", "the body is not valid JSON"],
+        &[
+            "check failed: route row POST /admin/auth 200",
+            "the body is not valid JSON",
+        ],
         Duration::from_secs(25),
     );
 }

@@ -41,6 +41,9 @@ pub struct Config {
     /// line per scenario and each failure's report, 1 also every step, 2
     /// also a failed scenario's state (the World's `Debug`, secrets masked).
     pub verbose: u8,
+    /// Whether a scenario left out for want of an optional credential
+    /// fails the run (`MEDUSA_REQUIRE_ALL=1`, `--require-all`).
+    pub require_all: bool,
 
     // ---- output: HTML report and colours ------------------------------
     /// Where to write the HTML report (`MEDUSA_HTML`, `--html`).

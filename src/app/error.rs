@@ -67,7 +67,11 @@ pub fn verdict(outcome: &Outcome) -> Result<(), RunError> {
     }
     Err(RunError::ContractBroken {
         passed: outcome.passed,
-        failed: outcome.failed + outcome.skipped + outcome.errors + outcome.report_errors.len(),
+        failed: outcome.failed
+            + outcome.skipped
+            + outcome.errors
+            + outcome.report_errors.len()
+            + outcome.required_left_out(),
     })
 }
 
@@ -101,5 +105,37 @@ mod tests {
             ..Outcome::default()
         };
         assert!(verdict(&green).is_ok());
+    }
+
+    #[test]
+    fn left_out_scenarios_are_red_only_when_all_are_required() {
+        let left = crate::core::record::LeftOutScenario {
+            feature: "F".into(),
+            feature_keyword: "Feature".into(),
+            path: None,
+            feature_tags: vec![],
+            rule: None,
+            background: None,
+            keyword: "Scenario".into(),
+            name: "needs a token".into(),
+            line: 1,
+            col: 1,
+            tags: vec!["api-token".into()],
+            steps: vec![],
+            reason: "MEDUSA_API_TOKEN is not set".into(),
+        };
+        let mut o = Outcome {
+            passed: 3,
+            left_out: vec![left],
+            ..Outcome::default()
+        };
+        assert!(verdict(&o).is_ok());
+        o.require_all = true;
+        match verdict(&o) {
+            Err(RunError::ContractBroken { passed, failed }) => {
+                assert_eq!((passed, failed), (3, 1))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -211,6 +211,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
         errors: record.parse_errors.len(),
         failed_checks: ctx.failures(),
         retried,
+        require_all: config.require_all,
         record,
     })
 }

@@ -94,6 +94,10 @@ pub(super) struct Args {
     /// Start no more scenarios after the first failure
     #[arg(long, help_heading = SELECTION)]
     pub fail_fast: bool,
+    /// A selected scenario left out (no API token, JWT secret or admin
+    /// origin) fails the run; else MEDUSA_REQUIRE_ALL=1
+    #[arg(long, help_heading = SELECTION)]
+    pub require_all: bool,
     /// List the selected scenarios (test name, file:line, tags); sends
     /// nothing, starts nothing
     #[arg(long, help_heading = SELECTION)]
@@ -379,7 +383,10 @@ fn after_help() -> String {
     for (var, flag) in SECRET_VARS {
         text.push_str(&format!("  {var:<33} or {flag} PATH\n"));
     }
-    text.push_str("Also read: MEDUSA_VERBOSE=0..2 (when -v is not given), NO_COLOR.\n");
+    text.push_str(
+        "Also read: MEDUSA_VERBOSE=0..2 (when -v is not given), MEDUSA_REQUIRE_ALL=1 (as\n\
+         --require-all), NO_COLOR.\n",
+    );
     text.push_str(
         "\nUnder cargo test (cargo test --test conformance -- ARGS) and cargo nextest,\n\
          each scenario is a test named after its file and name, such as\n\

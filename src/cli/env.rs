@@ -60,6 +60,7 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         terminal: false,
         terse: args.quiet || args.format.as_deref() == Some("terse"),
         verbose: verbose(inputs)?,
+        require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
     })
 }
 
@@ -373,6 +374,21 @@ fn criteria(inputs: &Inputs<'_>) -> Result<Criteria, ConfigError> {
             (false, false) => Ignored::Exclude,
         },
     })
+}
+
+/// An on/off variable: `1`/`true`/`yes` or `0`/`false`/`no` (unset: off).
+fn switch(inputs: &Inputs<'_>, key: &str) -> Result<bool, ConfigError> {
+    match (inputs.var)(key)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => Err(err(
+            format!("{key} must be 1 or 0, got '{other}'"),
+            format!("set {key}=1 to turn it on, or unset it"),
+        )),
+    }
 }
 
 /// `-v` counts; without it, `MEDUSA_VERBOSE`.
@@ -727,6 +743,29 @@ mod tests {
         assert_eq!(c.verbose, 2);
         let c = cfg(&[]).unwrap();
         assert_eq!((c.junit, c.cucumber_json, c.verbose), (None, None, 0));
+    }
+
+    #[test]
+    fn require_all_by_flag_or_variable() {
+        assert!(!cfg(&[]).unwrap().require_all);
+        assert!(!cfg(&[("MEDUSA_REQUIRE_ALL", "0")]).unwrap().require_all);
+        for on in ["1", "true", " YES "] {
+            assert!(
+                cfg(&[("MEDUSA_REQUIRE_ALL", on)]).unwrap().require_all,
+                "{on}"
+            );
+        }
+        let e = cfg(&[("MEDUSA_REQUIRE_ALL", "all")]).unwrap_err();
+        assert!(
+            e.problem.contains("MEDUSA_REQUIRE_ALL must be 1 or 0"),
+            "{e}"
+        );
+        assert!(cli(&["--require-all"], &[]).unwrap().require_all);
+        assert!(
+            cli(&["--require-all"], &[("MEDUSA_REQUIRE_ALL", "0")])
+                .unwrap()
+                .require_all
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn main_as(runner: Runner, args: &[String]) -> u8 {
         && plan.to_run() == 0
         && plan.parse_errors.is_empty()
     {
-        return zero_tests(&plan);
+        return zero_tests(&plan, config.require_all);
     }
     match run(&config, &plan, runner) {
         Ok(()) => exit::OK,
@@ -144,20 +144,29 @@ fn write_list(out: &mut dyn Write, plan: &Plan, terse: bool) -> std::io::Result<
 }
 
 /// A test-runner filter selected no scenario to run: zero tests, as
-/// libtest says it, and nothing started.
-fn zero_tests(plan: &Plan) -> u8 {
+/// libtest says it, and nothing started; red only if it left some out and
+/// every scenario is required to run.
+fn zero_tests(plan: &Plan, require_all: bool) -> u8 {
     for (s, pick) in &plan.scenarios {
         if let Pick::LeftOut(reason) = pick {
             println!("  left out: {}:{}: {} ({reason})", s.path, s.line, s.name);
         }
     }
-    let left_out = match plan.left_out() {
-        0 => String::new(),
-        n => format!(", {n} left out"),
+    let required = require_all && plan.left_out() > 0;
+    let left_out = match (plan.left_out(), required) {
+        (0, _) => String::new(),
+        (n, false) => format!(", {n} left out"),
+        (n, true) => format!(", {n} left out but required"),
     };
     println!("running 0 scenarios: none of them matches the test-runner filter");
+    if required {
+        println!(
+            "error: {} scenario(s) were left out, and MEDUSA_REQUIRE_ALL (--require-all) requires every scenario to run",
+            plan.left_out()
+        );
+    }
     println!("conformance: 0 passed, 0 failed, 0 skipped{left_out}");
-    exit::OK
+    if required { exit::CONTRACT } else { exit::OK }
 }
 
 /// Runs `config` on a fresh runtime; prints the failed tests and the
@@ -172,7 +181,11 @@ fn run(config: &Config, plan: &Plan, runner: Runner) -> Result<(), RunError> {
     let mut out = Redactor::global().writer(std::io::stdout());
     let _ = write_failed_tests(&mut out, &failed_tests(&outcome, plan), runner);
     console::summary(&mut out, &outcome, started.elapsed());
-    if runner == Runner::TestHarness && config.select.narrows() && only_ignored(&outcome) {
+    if runner == Runner::TestHarness
+        && config.select.narrows()
+        && only_ignored(&outcome)
+        && !config.require_all
+    {
         return Ok(());
     }
     app::verdict(&outcome)

@@ -249,6 +249,56 @@ pub fn same_json(
     Err(f)
 }
 
+/// A validation error's message (`a, b, c`) against the contract's, as
+/// the SET of constraint messages the real server sends: the same
+/// messages, each as often, in any order (class-validator's order is not
+/// part of the contract). Not substrings: an extra or a changed message
+/// fails too.
+pub fn same_messages(expected: &str, actual: &str) -> Result<(), Failure> {
+    let split = |s: &str| {
+        let mut parts: Vec<String> = s
+            .split(", ")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        parts.sort_unstable();
+        parts
+    };
+    let (want, got) = (split(expected), split(actual));
+    if want == got {
+        return Ok(());
+    }
+    let missing: Vec<&str> = want
+        .iter()
+        .filter(|m| !got.contains(m))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = got
+        .iter()
+        .filter(|m| !want.contains(m))
+        .map(String::as_str)
+        .collect();
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("it does not say: {}", missing.join("; ")));
+    }
+    if !extra.is_empty() {
+        problems.push(format!("it also says: {}", extra.join("; ")));
+    }
+    if problems.is_empty() {
+        problems.push("a message is repeated".to_owned());
+    }
+    Err(Failure::new(
+        "error message",
+        format!(
+            "the error message is not the contract's set of constraint messages: {}",
+            problems.join("; ")
+        ),
+    )
+    .with_diff(want.join("\n"), got.join("\n")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +356,32 @@ mod tests {
     fn excerpt_is_bounded() {
         let long = "x".repeat(5000);
         assert!(excerpt(&long).len() < 700);
+    }
+    #[test]
+    fn error_messages_are_compared_as_a_set() {
+        let want = "email should not be empty, email must be an email";
+        assert!(same_messages(want, "email must be an email, email should not be empty").is_ok());
+        let extra = same_messages(
+            want,
+            "email should not be empty, email must be an email, email must be a string",
+        )
+        .unwrap_err();
+        assert_eq!(extra.check, "error message");
+        assert!(
+            extra
+                .summary
+                .contains("it also says: email must be a string"),
+            "{}",
+            extra.summary
+        );
+        let missing = same_messages(want, "email must be an email").unwrap_err();
+        assert!(
+            missing
+                .summary
+                .contains("it does not say: email should not be empty")
+        );
+        // A message that only contains the expected one is another message.
+        assert!(same_messages("email must be an email", "email must be an email address").is_err());
+        assert!(same_messages("a, b", "a, b, b").is_err());
     }
 }

@@ -24,15 +24,88 @@ pub enum Call {
     GetToken,
 }
 
-/// One row of a dialect's route table.
+/// One row of a dialect's route table: where the call goes, and what
+/// every answer to it must look like (checked on each exchange as it
+/// arrives, by `core::answer::route_row`).
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     /// HTTP method.
     pub method: &'static str,
     /// Path below the base URL.
     pub path: &'static str,
-    /// Schema of the 200 body, if it is JSON.
-    pub success_schema: Option<SchemaName>,
+    /// The successful answer.
+    pub success: Answer,
+    /// The refusal of a request without valid credentials.
+    pub unauthorized: Answer,
+    /// Other answers that are not JSON errors, each only in its case (any
+    /// other 4xx must be a JSON error: the dialect's `error_schema`).
+    pub other: &'static [OtherAnswer],
+}
+
+impl Route {
+    /// Schema of the success body, if it is JSON.
+    pub fn success_schema(&self) -> Option<SchemaName> {
+        match self.success.body {
+            BodyRule::Json(schema) => Some(schema),
+            _ => None,
+        }
+    }
+}
+
+/// One answer as the real server sends it: status, content type, body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// The `Content-Type` header, as sent (compared ignoring case and
+    /// spaces); `None`: the answer has no `Content-Type`.
+    pub content_type: Option<&'static str>,
+    /// What the body must be.
+    pub body: BodyRule,
+}
+
+/// What the body of an [`Answer`] must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRule {
+    /// JSON matching this schema.
+    Json(SchemaName),
+    /// Exactly this text.
+    Text(&'static str),
+    /// Nothing.
+    Empty,
+    /// Any body: an error page whose text depends on the server's mode
+    /// (development shows a stack trace, production does not).
+    Any,
+}
+
+/// An answer a route gives only in one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtherAnswer {
+    /// The answer.
+    pub answer: Answer,
+    /// The case, told by the request.
+    pub when: When,
+}
+
+/// A case of an [`OtherAnswer`], as the request shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// The body was sent as `application/json` but is not a JSON object
+    /// or array: Express's body-parser refuses it with its error page.
+    BodyNotJson,
+    /// The request carries a bearer token: a valid token of a user that
+    /// does not exist is a bad request.
+    BearerSent,
+}
+
+impl When {
+    /// The case in words, for failure reports and docs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            When::BodyNotJson => "when the body sent as JSON is not a JSON object or array",
+            When::BearerSent => "when a bearer token of a user that does not exist is sent",
+        }
+    }
 }
 
 /// A backend API dialect: its routes and how it names its auth artefacts.
@@ -46,6 +119,12 @@ pub struct Dialect {
     pub session_cookie: &'static str,
     /// Header carrying an API token.
     pub api_token_header: &'static str,
+    /// The `Content-Type` of every JSON answer.
+    pub json_content_type: &'static str,
+    /// The schema of every JSON 4xx answer.
+    pub error_schema: SchemaName,
+    /// The answer to a CORS preflight (`OPTIONS`) on any route.
+    pub preflight: Answer,
     /// How a backend of this dialect refuses a request without
     /// credentials: the preflight's proof that it talks to one.
     pub signature: Signature,
@@ -78,6 +157,45 @@ impl Dialect {
     }
 }
 
+impl Call {
+    /// Every call.
+    pub const ALL: [Call; 4] = [
+        Call::CreateSession,
+        Call::GetSession,
+        Call::DeleteSession,
+        Call::GetToken,
+    ];
+}
+
+/// Medusa v1's content types, as 1.20.11 sends them.
+const V1_JSON: &str = "application/json; charset=utf-8";
+const V1_TEXT: &str = "text/plain; charset=utf-8";
+const V1_HTML: &str = "text/html; charset=utf-8";
+
+/// A failed login: passport's local strategy refusal, sent with a type.
+const V1_LOGIN_401: Answer = Answer {
+    status: 401,
+    content_type: Some(V1_TEXT),
+    body: BodyRule::Text("Unauthorized"),
+};
+
+/// The auth middleware's refusal: `res.end("Unauthorized")`, no type.
+const V1_MIDDLEWARE_401: Answer = Answer {
+    status: 401,
+    content_type: None,
+    body: BodyRule::Text("Unauthorized"),
+};
+
+/// The answers of a route that reads a JSON body: body-parser's error page.
+const V1_BODY_ROUTE: &[OtherAnswer] = &[OtherAnswer {
+    answer: Answer {
+        status: 400,
+        content_type: Some(V1_HTML),
+        body: BodyRule::Any,
+    },
+    when: When::BodyNotJson,
+}];
+
 /// Medusa 1.x (`/admin/auth*`), as Medusa 1.20.11 behaves.
 pub static V1: Dialect = Dialect {
     name: "v1",
@@ -85,26 +203,65 @@ pub static V1: Dialect = Dialect {
         Call::CreateSession => Route {
             method: "POST",
             path: "/admin/auth",
-            success_schema: Some(SchemaName::AdminAuthRes),
+            success: Answer {
+                status: 200,
+                content_type: Some(V1_JSON),
+                body: BodyRule::Json(SchemaName::AdminAuthRes),
+            },
+            unauthorized: V1_LOGIN_401,
+            other: V1_BODY_ROUTE,
         },
         Call::GetSession => Route {
             method: "GET",
             path: "/admin/auth",
-            success_schema: Some(SchemaName::AdminAuthRes),
+            success: Answer {
+                status: 200,
+                content_type: Some(V1_JSON),
+                body: BodyRule::Json(SchemaName::AdminAuthRes),
+            },
+            unauthorized: V1_MIDDLEWARE_401,
+            other: &[OtherAnswer {
+                answer: Answer {
+                    status: 400,
+                    content_type: Some(V1_TEXT),
+                    body: BodyRule::Text("Bad Request"),
+                },
+                when: When::BearerSent,
+            }],
         },
         Call::DeleteSession => Route {
             method: "DELETE",
             path: "/admin/auth",
-            success_schema: None,
+            success: Answer {
+                status: 200,
+                content_type: Some(V1_TEXT),
+                body: BodyRule::Text("OK"),
+            },
+            unauthorized: V1_MIDDLEWARE_401,
+            other: &[],
         },
         Call::GetToken => Route {
             method: "POST",
             path: "/admin/auth/token",
-            success_schema: Some(SchemaName::AdminBearerAuthRes),
+            success: Answer {
+                status: 200,
+                content_type: Some(V1_JSON),
+                body: BodyRule::Json(SchemaName::AdminBearerAuthRes),
+            },
+            unauthorized: V1_LOGIN_401,
+            other: V1_BODY_ROUTE,
         },
     },
     session_cookie: "connect.sid",
     api_token_header: "x-medusa-access-token",
+    json_content_type: V1_JSON,
+    error_schema: SchemaName::Error,
+    // The cors middleware ends every preflight itself: 204, no body.
+    preflight: Answer {
+        status: 204,
+        content_type: None,
+        body: BodyRule::Empty,
+    },
     // passport's refusal, as Medusa 1.20.11 sends it (no content type).
     signature: Signature {
         call: Call::GetSession,
@@ -332,6 +489,27 @@ mod tests {
             .is_empty()
         );
         assert!(!keywords(SchemaName::Error, &json!({"message": "m"})).is_empty());
+    }
+
+    #[test]
+    fn every_v1_row_is_well_formed() {
+        for call in Call::ALL {
+            let r = V1.route(call);
+            assert!((200..300).contains(&r.success.status), "{call:?}");
+            assert_eq!(r.unauthorized.status, 401, "{call:?}");
+            assert_eq!(r.unauthorized.body, BodyRule::Text("Unauthorized"));
+            for o in r.other {
+                // Other answers are refusals that are not JSON errors.
+                assert!((400..500).contains(&o.answer.status), "{call:?}");
+                assert_ne!(o.answer.status, 401, "{call:?}");
+                assert_ne!(o.answer.content_type, Some(V1.json_content_type));
+            }
+        }
+        assert_eq!(
+            V1.route(Call::GetSession).success_schema(),
+            Some(SchemaName::AdminAuthRes)
+        );
+        assert_eq!(V1.route(Call::DeleteSession).success_schema(), None);
     }
 
     #[test]

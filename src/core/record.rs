@@ -150,6 +150,8 @@ pub struct Outcome {
     pub failed_checks: Vec<FailedCheck>,
     /// Requests answered only after retries.
     pub retried: Vec<RetriedRequest>,
+    /// Whether a left-out scenario fails the gate (`MEDUSA_REQUIRE_ALL`).
+    pub require_all: bool,
     /// The whole run, as the reports were written from it.
     pub record: RunRecord,
 }
@@ -162,6 +164,17 @@ impl Outcome {
             && self.errors == 0
             && self.report_errors.is_empty()
             && self.passed > 0
+            && self.required_left_out() == 0
+    }
+
+    /// Left-out scenarios that fail the gate: all of them when every
+    /// scenario is required to run, else none.
+    pub fn required_left_out(&self) -> usize {
+        if self.require_all {
+            self.left_out.len()
+        } else {
+            0
+        }
     }
 
     /// Scenarios that ran (passed, failed or skipped).

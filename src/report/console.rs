@@ -335,15 +335,21 @@ fn problem_lines(outcome: &Outcome) -> Vec<String> {
         ));
     }
     lines.extend(outcome.report_errors.iter().map(|e| format!("error: {e}")));
+    if outcome.required_left_out() > 0 {
+        lines.push(format!(
+            "error: {} scenario(s) were left out, and MEDUSA_REQUIRE_ALL (--require-all) requires every scenario to run",
+            outcome.required_left_out()
+        ));
+    }
     lines
 }
 
 /// `conformance: N passed, N failed, N skipped[, N left out]`.
 fn verdict_line(outcome: &Outcome) -> String {
-    let left_out = if outcome.left_out.is_empty() {
-        String::new()
-    } else {
-        format!(", {} left out", outcome.left_out.len())
+    let left_out = match (outcome.left_out.len(), outcome.required_left_out()) {
+        (0, _) => String::new(),
+        (n, 0) => format!(", {n} left out"),
+        (n, _) => format!(", {n} left out but required"),
     };
     format!(
         "conformance: {} passed, {} failed, {} skipped{left_out}",
@@ -502,6 +508,25 @@ mod tests {
         );
         assert!(
             t.ends_with("conformance: 2 passed, 0 failed, 0 skipped, 2 left out\n"),
+            "{t}"
+        );
+        let required = Outcome {
+            require_all: true,
+            ..o
+        };
+        let t = text(&required);
+        assert!(
+            t.contains(
+                "\nerror: 2 scenario(s) were left out, and MEDUSA_REQUIRE_ALL (--require-all) requires every scenario to run\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("  left out: features/tokens.feature:4: S4"),
+            "{t}"
+        );
+        assert!(
+            t.ends_with("conformance: 2 passed, 0 failed, 0 skipped, 2 left out but required\n"),
             "{t}"
         );
     }

@@ -1,13 +1,15 @@
 //! The per-scenario state ([`AuthWorld`]) and what every step does with
 //! it: send a request (learning the secrets its answer carries, and
-//! failing if it echoes one back), name credentials, and turn a check's
-//! failure into a rendered, redacted step failure.
+//! failing if it echoes one back or does not look as its route row says),
+//! name credentials, and turn a check's failure into a rendered, redacted
+//! step failure.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::core::answer;
 use crate::core::check::{self, Failure};
 use crate::core::contract::Call;
 use crate::core::echo::echoed_secret;
@@ -116,9 +118,10 @@ impl AuthWorld {
     }
 
     /// Sends a request as [`AuthWorld::send`] does, with what `extra` adds.
-    /// Every exchange of every scenario passes here: the secret-echo check
-    /// runs on each one, and fails the step if the answer carries a secret
-    /// back.
+    /// Every exchange of every scenario passes here, so two checks run on
+    /// each one and fail the step: the secret-echo check (the answer
+    /// carries a secret back), then the route row (the answer does not
+    /// look as its route's row says an answer with its status must).
     pub(super) async fn send_with(
         &mut self,
         call: Call,
@@ -148,10 +151,12 @@ impl AuthWorld {
             ctx.api_token.as_ref(),
             ctx.client.dialect().api_token_header,
         );
+        let row = answer::route_row(ctx.client.dialect(), &sent.exchange);
         self.last = Some(sent.exchange);
         if let Some(f) = echoed {
             return Err(self.fail(f));
         }
+        row.map_err(|f| self.fail(f))?;
         Ok(self.last.as_ref().expect("just set"))
     }
 
@@ -232,7 +237,7 @@ impl AuthWorld {
         let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
         let ex = self.send(call, Auth::None, body).await?.clone();
         check::status(&ex, 200).map_err(|f| self.fail(precondition(f, what)))?;
-        let body = match ctx.client.dialect().route(call).success_schema {
+        let body = match ctx.client.dialect().route(call).success_schema() {
             Some(schema) => check::schema(&ex, schema),
             None => check::json_body(&ex),
         }

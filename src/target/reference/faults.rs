@@ -97,6 +97,10 @@ faults! {
     PasswordEchoed = "password-echoed": "validation messages quote the submitted password",
     ApiTokenEchoed = "api-token-echoed": "a refused API token is quoted in the 401 body",
     SecondLogoutOk = "second-logout-ok": "logout with a cookie whose session has ended answers OK",
+    UnauthorizedAsJson = "unauthorized-as-json": "wrong credentials at login and token are refused 401 with a JSON error, not the text Unauthorized",
+    SuccessWrongContentType = "success-wrong-content-type": "whoami's user is labelled application/json; charset=iso-8859-1",
+    CorsRefusalWithoutType = "cors-refusal-without-type": "a request from an origin the admin CORS does not allow is refused 403 with a JSON error that has no type",
+    ValidationExtraMessage = "validation-extra-message": "a missing, non-string or short password also gets a length message the real server does not send",
 }
 
 /// A fault name that is not in the catalog.

@@ -350,6 +350,7 @@ async fn handle(
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed_origin = b.allowed_origin(origin);
     let mut resp = match (method.as_str(), path) {
+        _ if admin && b.refuses_origin(origin, allowed_origin) => cors_refusal(&b),
         // The admin router's cors middleware answers every preflight itself.
         ("OPTIONS", _) if admin => preflight(&headers),
         ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
@@ -387,6 +388,24 @@ async fn handle(
     }
     session::store(&b, &session, &mut resp);
     resp
+}
+
+impl Backend {
+    /// Whether the cors-refusal fault refuses a request from `origin`
+    /// (one the admin CORS does not allow).
+    fn refuses_origin(&self, origin: Option<&str>, allowed: Option<&str>) -> bool {
+        origin.is_some() && allowed.is_none() && self.on(Fault::CorsRefusalWithoutType)
+    }
+}
+
+/// The cors-refusal fault's answer: what an origin callback's error gives
+/// behind a careless error handler.
+fn cors_refusal(b: &Backend) -> Response {
+    json_response(
+        b,
+        StatusCode::FORBIDDEN,
+        json!({"message": "Not allowed by CORS"}),
+    )
 }
 
 /// The `cors` middleware's answer to a preflight: 204, the default
@@ -461,6 +480,14 @@ fn login(
         return not_json(b);
     };
     let mut messages = validate(&parsed);
+    if b.on(Fault::ValidationExtraMessage)
+        && !messages.is_empty()
+        && parsed["password"]
+            .as_str()
+            .is_none_or(|p| p.chars().count() < 8)
+    {
+        messages.push("password must be longer than or equal to 8 characters".into());
+    }
     if b.on(Fault::PasswordEchoed)
         && !messages.is_empty()
         && let Some(p) = parsed["password"].as_str()
@@ -530,6 +557,9 @@ fn refused_login(b: &Backend, session: &mut session::Session, email: &str) -> Re
             json!({"type": "not_found", "message": format!("User with email {email} was not found")}),
         );
     }
+    if b.on(Fault::UnauthorizedAsJson) {
+        return unauthorized_json(b);
+    }
     let status = if b.on(Fault::Forbidden403) {
         StatusCode::FORBIDDEN
     } else {
@@ -566,7 +596,14 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
     match b.identify(headers, session.user_id.as_deref()) {
         Identity::User(u) => {
             let other = b.on(Fault::WhoamiOtherUser);
-            json_response(b, StatusCode::OK, faults::auth_body(b, &u, other))
+            let mut resp = json_response(b, StatusCode::OK, faults::auth_body(b, &u, other));
+            if b.on(Fault::SuccessWrongContentType) {
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=iso-8859-1"),
+                );
+            }
+            resp
         }
         Identity::Vanished if b.on(Fault::UnknownUserJwt500) => plain(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -721,6 +758,15 @@ fn unauthorized() -> Response {
         .status(StatusCode::UNAUTHORIZED)
         .body(Body::from_stream(chunk))
         .expect("static response")
+}
+
+/// The unauthorized-as-json fault's 401: a Medusa-style JSON error.
+fn unauthorized_json(b: &Backend) -> Response {
+    json_response(
+        b,
+        StatusCode::UNAUTHORIZED,
+        json!({"type": "unauthorized", "message": "Unauthorized"}),
+    )
 }
 
 fn plain(status: StatusCode, content_type: &'static str, body: String) -> Response {
