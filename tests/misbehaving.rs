@@ -3,11 +3,12 @@
 //! documented exit code, no panic, and in bounded time. The backends are
 //! small loopback servers started here; each stops by itself.
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -90,14 +91,20 @@ fn harness(env: &[(&str, &str)], limit: Duration) -> Run {
     Run { code, output, took }
 }
 
+/// The harness's default request timeout (10 s) stays: a shorter one
+/// would turn a slow answer on a busy machine into a failed case. Only the
+/// cases about timeouts set [`SHORT_TIMEOUT`].
 fn url_env(url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("MEDUSA_BASE_URL", url.to_owned()),
         ("MEDUSA_ADMIN_EMAIL", "admin@example.com".into()),
         ("MEDUSA_ADMIN_PASSWORD", "a-password-for-tests".into()),
-        ("MEDUSA_TIMEOUT_MS", "1000".into()),
     ]
 }
+
+/// A request timeout for the cases that must time out: far below how long
+/// their backends keep silent.
+const SHORT_TIMEOUT: (&str, &str) = ("MEDUSA_TIMEOUT_MS", "1000");
 
 fn run_url(url: &str, extra: &[(&str, &str)], limit: Duration) -> Run {
     let mut env: Vec<(&str, String)> = url_env(url);
@@ -344,7 +351,7 @@ fn a_port_that_never_answers_times_out() {
     });
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
-        &[],
+        &[SHORT_TIMEOUT],
         Duration::from_secs(20),
     );
     expect(
@@ -359,12 +366,12 @@ fn a_port_that_never_answers_times_out() {
 fn an_answer_slower_than_the_timeout_times_out() {
     let (port, _) = server(Duration::from_secs(20), |mut s| {
         read_request(&mut s);
-        thread::sleep(Duration::from_secs(3));
+        thread::sleep(Duration::from_secs(6));
         let _ = s.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 12\r\n\r\nUnauthorized");
     });
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
-        &[],
+        &[SHORT_TIMEOUT],
         Duration::from_secs(20),
     );
     expect(
@@ -731,16 +738,20 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         .block_on(medusa_conformance::target::reference::ReferenceServer::start(cfg.clone()))
         .unwrap();
     let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
-    let gets = Arc::new(AtomicUsize::new(0));
+    let seen: Arc<Mutex<HashSet<Vec<u8>>>> = Arc::default();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let (g, d) = (gets.clone(), dropped.clone());
-    // A proxy that hangs up on every third GET without answering, and
-    // forwards everything else (one request per connection).
+    let (first, d) = (seen.clone(), dropped.clone());
+    // A proxy that hangs up without answering on the first attempt of each
+    // distinct GET (a retry sends the same bytes) and forwards everything
+    // else, one request per connection. So every GET fails exactly once and
+    // its first retry gets through, however the concurrent scenarios are
+    // scheduled: a shared "every third GET" counter could hit the retries
+    // of one request four times in a row, more than the 3 retries allowed.
     let (port, _) = server(Duration::from_secs(60), move |mut s| {
         let Some(request) = read_whole_request(&mut s) else {
             return;
         };
-        if request.starts_with(b"GET ") && g.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+        if request.starts_with(b"GET ") && first.lock().unwrap().insert(request.clone()) {
             d.fetch_add(1, Ordering::SeqCst);
             return;
         }
@@ -768,9 +779,8 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
             ("MEDUSA_ADMIN_EMAIL", &cfg.admin_email),
             ("MEDUSA_ADMIN_PASSWORD", cfg.admin_password.expose()),
             ("MEDUSA_API_TOKEN", cfg.api_token.expose()),
-            // One scenario at a time: the proxy drops every third GET it
-            // sees, so a retry always gets through; concurrent scenarios'
-            // GETs could make one request miss four times in a row.
+            // One scenario at a time keeps the run short and its output
+            // in order; the proxy fails each GET exactly once either way.
             ("MEDUSA_CONCURRENCY", "1"),
             ("MEDUSA_TAGS", "@whoami"),
             ("MEDUSA_JUNIT", junit.to_str().unwrap()),
@@ -784,9 +794,10 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
     );
     let _ = std::fs::remove_dir_all(&dir);
     drop(backend);
+    let dropped = dropped.load(Ordering::SeqCst);
     assert!(
-        dropped.load(Ordering::SeqCst) >= 3,
-        "the proxy dropped too few requests to test anything"
+        dropped >= 3,
+        "the proxy dropped {dropped} request(s): too few to test anything"
     );
     expect(
         &run,
@@ -798,11 +809,62 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         ],
         Duration::from_secs(60),
     );
+    // Each hang-up was retried, once, and the console says so each time.
+    let lines = |prefix: &str| {
+        run.output
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let retries = lines("retry: ");
+    assert_eq!(retries.len(), dropped, "{}", run.output);
     assert!(
-        junit.contains("<system-err>retried: GET /admin/auth"),
+        retries.iter().all(|l| l.contains("(retry 1)")),
+        "{}",
+        run.output
+    );
+    // Each scenario's retried request is named in every output.
+    let notes = lines("retried: ");
+    assert!(!notes.is_empty(), "{}", run.output);
+    assert!(
+        notes
+            .iter()
+            .all(|l| l.contains(" was sent 1 more time(s) ")),
+        "{}",
+        run.output
+    );
+    // The reports carry the scenarios' notes (the preflight's belongs to
+    // the run, not to a scenario); a scenario's notes share one
+    // <system-err>, a line each.
+    let scenario_notes = notes.iter().filter(|l| !l.contains("(preflight")).count();
+    assert_eq!(
+        junit.matches("retried: ").count(),
+        scenario_notes,
         "{junit}"
     );
-    assert!(json.contains("retried: GET /admin/auth"), "{json}");
+    // Cucumber JSON: each note in its scenario's description (a scenario
+    // may hold several; its background repeats them, so skip those).
+    let features: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let descriptions: Vec<&str> = features
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["elements"].as_array().unwrap())
+        .filter(|e| e["type"] == "scenario")
+        .filter_map(|e| e["description"].as_str())
+        .collect();
+    for note in notes.iter().filter(|l| !l.contains("(preflight")) {
+        assert!(
+            descriptions.iter().any(|d| d.lines().any(|l| l == note)),
+            "{note:?} is not in the Cucumber JSON: {json}"
+        );
+    }
+    let noted: usize = descriptions
+        .iter()
+        .map(|d| d.matches("retried: ").count())
+        .sum();
+    assert_eq!(noted, scenario_notes, "{json}");
 }
 
 // ---- signals -----------------------------------------------------------
@@ -810,7 +872,7 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
 #[test]
 fn sigint_and_sigterm_stop_a_run_with_exit_130() {
     for signal in ["INT", "TERM"] {
-        let (port, _) = server(Duration::from_secs(30), |mut s| {
+        let (port, reached) = server(Duration::from_secs(30), |mut s| {
             read_request(&mut s);
             thread::sleep(Duration::from_secs(25));
         });
@@ -826,7 +888,18 @@ fn sigint_and_sigterm_stop_a_run_with_exit_130() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("the harness binary starts");
-        thread::sleep(Duration::from_millis(800));
+        // Signal once the run waits on the silent backend (its first
+        // request arrived), not after a guessed delay that a busy machine
+        // can outlast before the harness has even started.
+        let started = Instant::now();
+        while reached.load(Ordering::SeqCst) == 0 {
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal}: the run never reached the backend");
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
         let sent = Instant::now();
         let number = if signal == "INT" {
             libc::SIGINT
@@ -841,10 +914,11 @@ fn sigint_and_sigterm_stop_a_run_with_exit_130() {
             if let Some(status) = child.try_wait().unwrap() {
                 break status.code();
             }
-            assert!(
-                sent.elapsed() < Duration::from_secs(10),
-                "SIG{signal} did not stop the run"
-            );
+            if sent.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal} did not stop the run within 10 s");
+            }
             thread::sleep(Duration::from_millis(20));
         };
         let mut err = String::new();

@@ -110,11 +110,16 @@ fn plan_with(config: &Config, unavailable: &[(&str, &str)]) -> Plan {
 /// on SIGINT/SIGTERM.
 pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<Outcome, RunError> {
     quiet_report_panics();
+    // One listener, made before anything starts and kept across both
+    // phases: a signal between them is not lost, and none finds the
+    // default action (death without clean-up) once the run has begun.
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
     let redactor = Redactor::new();
     let mut out = redactor.writer(out);
     let started = tokio::select! {
         b = target::start(&config.target, &mut out) => b.map_err(RunError::from),
-        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
+        sig = &mut stop => Err(RunError::Interrupted(sig)),
     };
     let Backend {
         base_url,
@@ -129,7 +134,7 @@ pub async fn run<W: Write + Send + 'static>(config: &Config, out: W) -> Result<O
     };
     let result = tokio::select! {
         r = run_scenarios(config, backend, redactor, out) => r,
-        sig = shutdown_signal() => Err(RunError::Interrupted(sig)),
+        sig = &mut stop => Err(RunError::Interrupted(sig)),
     };
     guard.remove().await;
     result

@@ -5,26 +5,33 @@
 use crate::core::check::REPORT_MARKER;
 use crate::core::redact::Redactor;
 
-/// Resolves when the process is asked to stop; says by which signal.
-pub async fn shutdown_signal() -> &'static str {
+/// Resolves when the process is asked to stop; says by which signal. The
+/// handlers are installed here, when it is called, not when it is first
+/// polled: a signal from then on is caught.
+pub fn shutdown_signal() -> impl Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
+        let listeners = (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => tokio::select! {
-                _ = int.recv() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
-            },
-            _ => std::future::pending().await,
+        );
+        async move {
+            match listeners {
+                (Ok(mut int), Ok(mut term)) => tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                },
+                _ => std::future::pending().await,
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
 
