@@ -30,7 +30,8 @@ case "${1:-}" in
     kill "$pid"
     timeout 30 tail --pid="$pid" -f /dev/null || kill -9 "$pid"
     # mounts a dockerd killed half-way leaves behind
-    grep -oE " $S/(exec|data)[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l
+    # (none left is the usual case: grep finding nothing is not a failure)
+    { grep -oE " $S/(exec|data)[^ ]*" /proc/mounts || true; } | sort -r | xargs -r -n1 umount -l
     ;;
   *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
 esac
