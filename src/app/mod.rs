@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod error;
+pub mod serve;
 pub mod signal;
 
 pub use config::{Config, ConfigError};

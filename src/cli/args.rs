@@ -378,7 +378,10 @@ pub(super) fn command() -> clap::Command {
     Args::command()
         .mut_args(|a| a.hide_env_values(true))
         .after_long_help(after_help())
-        .after_help("Secrets, exit codes and the test runner: see --help.")
+        .after_help(
+            "Secrets, exit codes and the test runner: see --help.\n\
+             The reference backend as a local server: medusa-conformance serve --help.",
+        )
 }
 
 fn after_help() -> String {
@@ -390,6 +393,10 @@ fn after_help() -> String {
     text.push_str(
         "Also read: MEDUSA_VERBOSE=0..2 (when -v is not given), MEDUSA_REQUIRE_ALL=1 (as\n\
          --require-all), NO_COLOR.\n",
+    );
+    text.push_str(
+        "\nmedusa-conformance serve [FLAGS] runs the reference backend as a local\n\
+         server for client developers (see serve --help).\n",
     );
     text.push_str(
         "\nUnder cargo test (cargo test --test conformance -- ARGS) and cargo nextest,\n\

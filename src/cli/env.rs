@@ -220,7 +220,7 @@ fn secret(inputs: &Inputs<'_>, file_id: &str, var: &str) -> Result<Option<Secret
 
 /// The secret in the file `given` names: its content without the one
 /// line ending an editor adds.
-fn read_secret(given: &Given) -> Result<Secret, ConfigError> {
+pub(super) fn read_secret(given: &Given) -> Result<Secret, ConfigError> {
     let from = &given.from;
     let text = std::fs::read_to_string(&given.value).map_err(|e| {
         err(

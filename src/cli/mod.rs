@@ -12,6 +12,7 @@
 
 mod args;
 mod env;
+mod serve;
 
 pub use env::{config_from_env, config_from_lookup};
 
@@ -51,6 +52,10 @@ pub fn test_harness_main(args: &[String]) -> u8 {
 }
 
 fn main_as(runner: Runner, args: &[String]) -> u8 {
+    // Only the binary has subcommands: to the test runner, `serve` is a filter.
+    if runner == Runner::Binary && args.first().is_some_and(|a| a == "serve") {
+        return serve::main(&args[1..]);
+    }
     let inputs = match args::parse(args, |k| std::env::var(k).ok()) {
         Parsed::Inputs(inputs) => inputs,
         Parsed::Print(text) => {

@@ -9,6 +9,7 @@
 //! suite notices when a backend breaks the contract.
 
 mod faults;
+pub mod serve;
 mod session;
 
 pub use faults::{Fault, FaultSet, UnknownFault};
@@ -16,7 +17,7 @@ pub use session::URI_COMPONENT;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -155,7 +156,8 @@ struct Backend {
     admin_cors: Vec<String>,
     /// Signatures of the access tokens issued (the accept-changed-payload fault).
     issued: Mutex<std::collections::HashSet<String>>,
-    faults: FaultSet,
+    /// Switchable while it runs (`serve`'s admin route); read at each use.
+    faults: RwLock<FaultSet>,
 }
 
 /// Who a request is, after the session, bearer and API-token strategies.
@@ -183,12 +185,17 @@ impl Backend {
             cookie_secret: cfg.cookie_secret,
             admin_cors: cfg.admin_cors,
             issued: Mutex::new(std::collections::HashSet::new()),
-            faults: cfg.faults,
+            faults: RwLock::new(cfg.faults),
         }
     }
 
     fn on(&self, fault: Fault) -> bool {
-        self.faults.contains(fault)
+        // A panic never happens while the lock is held: a poisoned lock
+        // still holds a whole set.
+        self.faults
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(fault)
     }
 
     fn user_by_id(&self, id: &str) -> Option<&User> {
@@ -357,6 +364,10 @@ async fn handle(
         ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
         ("DELETE", "/admin/auth") => logout(&b, &mut session, &headers),
+        // Medusa's liveness route (express: `res.send("OK")`, so HTML).
+        ("GET" | "HEAD", "/health") => {
+            plain(StatusCode::OK, "text/html; charset=utf-8", "OK".into())
+        }
         // Medusa authenticates every other admin route before routing.
         _ if admin
             && matches!(

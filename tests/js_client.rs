@@ -1,0 +1,296 @@
+//! Medusa's own JS client (`@medusajs/medusa-js` 6.1.10, pinned by
+//! `clients/js-v1/package-lock.json`) against `medusa-conformance serve`:
+//! `clients/js-v1/check.js` drives `admin.auth` (createSession,
+//! getSession, getToken, deleteSession) and compares what the client
+//! returns with what a real Medusa 1.20.11 gives; then, with each fault
+//! the script exercises switched on through serve's fault switch, it must
+//! see that fault where a client of a broken Medusa would.
+//!
+//! Needs Node.js and npm (`npm ci` fetches the pinned tree from the npm
+//! registry): where either is missing the tests say so and pass; `.ci/run`
+//! installs them. The ignored test runs the same script against a real
+//! Medusa 1.20.11 in containers (a Docker engine with the images of
+//! `scripts/build-images.sh`; `.ci/run` runs it with `--include-ignored`).
+
+mod serve_support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+use serve_support::{BIN, Serve, generated_secrets, http, listening, set_faults};
+
+fn client_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/js-v1")
+}
+
+/// Whether node and npm run; if not, says the test is skipped.
+fn node_missing() -> bool {
+    let runs = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let missing = !(runs("node") && runs("npm"));
+    if missing {
+        eprintln!("skipped: node or npm is not installed (.ci/run installs them)");
+    }
+    missing
+}
+
+/// `npm ci` once per test process (the tests of this file share it).
+fn npm_ci() {
+    static DONE: Mutex<bool> = Mutex::new(false);
+    let mut done = DONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *done {
+        return;
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(client_dir())
+        .output()
+        .expect("npm runs");
+    assert!(out.status.success(), "npm ci failed:\n{}", text(&out));
+    *done = true;
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Who the script logs in as, and where.
+struct Target {
+    base_url: String,
+    email: String,
+    password: String,
+    api_token: String,
+    admin_origin: String,
+}
+
+/// `node check.js ARGS` against `t`.
+fn check(t: &Target, args: &[&str]) -> Output {
+    let mut cmd = Command::new("node");
+    cmd.arg("check.js").args(args).current_dir(client_dir());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MEDUSA_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("MEDUSA_BASE_URL", &t.base_url)
+        .env("MEDUSA_ADMIN_EMAIL", &t.email)
+        .env("MEDUSA_ADMIN_PASSWORD", &t.password)
+        .env("MEDUSA_API_TOKEN", &t.api_token)
+        .env("MEDUSA_ADMIN_ORIGIN", &t.admin_origin)
+        .output()
+        .expect("node runs")
+}
+
+/// The faults the script exercises, and the ones it says it cannot.
+fn script_faults(t: &Target) -> (Vec<String>, Vec<String>) {
+    let out = check(t, &["--list-faults"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(name) = line.strip_prefix("exercised ") {
+            on.push(name.to_owned());
+        } else if let Some(rest) = line.strip_prefix("not-exercised ") {
+            off.push(rest.split(':').next().unwrap().to_owned());
+        }
+    }
+    (on, off)
+}
+
+/// Every fault of serve's catalog (`--list-faults`).
+fn catalog() -> BTreeSet<String> {
+    let out = Command::new(BIN).arg("--list-faults").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+/// The observation lines of a contract run (`  key: value`).
+fn observations(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn serve_target(serve: &mut Serve, email: &str) -> Target {
+    let (password, api_token) = generated_secrets(serve);
+    Target {
+        base_url: serve.url.clone(),
+        email: email.to_owned(),
+        password,
+        api_token,
+        admin_origin: "http://localhost:7000".to_owned(),
+    }
+}
+
+#[test]
+fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
+    if node_missing() {
+        return;
+    }
+    npm_ci();
+    let mut serve = Serve::start(&["--port", "0"], &[]);
+    let t = serve_target(&mut serve, "admin@reference.medusa.test");
+    let out = check(&t, &[]);
+    assert!(out.status.success(), "contract run:\n{}", text(&out));
+    assert!(text(&out).contains("the client saw what a real Medusa 1.20.11 gives"));
+
+    let (exercised, not_exercised) = script_faults(&t);
+    let named: BTreeSet<String> = exercised.iter().chain(&not_exercised).cloned().collect();
+    assert_eq!(
+        named,
+        catalog(),
+        "check.js must name every fault, exercised or not (with why)"
+    );
+    assert!(exercised.len() >= 55, "{exercised:?}");
+    for fault in &exercised {
+        set_faults(serve.addr, &[fault.as_str()]);
+        let out = check(&t, &["--fault", fault]);
+        assert!(
+            out.status.success()
+                && text(&out).contains(&format!("fault {fault} seen by the client")),
+            "{fault}:\n{}",
+            text(&out)
+        );
+    }
+    set_faults(serve.addr, &[]);
+    let again = check(&t, &[]);
+    assert!(
+        again.status.success(),
+        "faults off again:\n{}",
+        text(&again)
+    );
+
+    let (code, output, addr) = serve.stop(libc::SIGTERM);
+    assert_eq!(code.code(), Some(0), "{output}");
+    assert!(!listening(addr));
+    // The generated secrets are printed once (the banner) and never again,
+    // whatever the client sent; no JWT or session cookie is printed.
+    for secret in [&t.password, &t.api_token] {
+        assert_eq!(output.matches(secret.as_str()).count(), 1, "{output}");
+    }
+    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.").unwrap();
+    assert!(
+        !jwt.is_match(&output) && !output.contains("connect.sid=s"),
+        "{output}"
+    );
+}
+
+#[test]
+fn the_script_goes_red_on_a_backend_that_is_not_the_contract() {
+    if node_missing() {
+        return;
+    }
+    npm_ci();
+    let mut serve = Serve::start(&["--port", "0", "--faults", "forbidden-403"], &[]);
+    let t = serve_target(&mut serve, "admin@reference.medusa.test");
+    let out = check(&t, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("differs login.wrongPassword"),
+        "{}",
+        text(&out)
+    );
+    // A fault that is off is not seen.
+    let out = check(&t, &["--fault", "created-201"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("fault created-201 NOT seen"),
+        "{}",
+        text(&out)
+    );
+    // Wrong credentials: the client gets 401s, the run is red.
+    let wrong = Target {
+        password: format!("{}-not-it", t.password),
+        ..t
+    };
+    assert_eq!(check(&wrong, &[]).status.code(), Some(1));
+}
+
+/// Without an engine an `--include-ignored` run says so and skips.
+fn no_engine() -> bool {
+    let none =
+        std::env::var_os("DOCKER_HOST").is_none() && !Path::new("/var/run/docker.sock").exists();
+    if none {
+        eprintln!("skipped: no Docker engine (DOCKER_HOST is unset); .ci/run starts one");
+    }
+    none
+}
+
+#[test]
+#[ignore = "needs a Docker engine with the images: run via .ci/run"]
+fn the_js_client_sees_the_same_from_a_real_medusa_and_from_serve() {
+    use medusa_conformance::target::container::{
+        ContainerBackend, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE,
+    };
+    if no_engine() || node_missing() {
+        return;
+    }
+    npm_ci();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut progress = Vec::new();
+    let medusa = rt
+        .block_on(ContainerBackend::start(
+            DEFAULT_MEDUSA_IMAGE,
+            DEFAULT_POSTGRES_IMAGE,
+            &mut progress,
+        ))
+        .expect("Medusa 1.20.11 starts in containers");
+    let real = Target {
+        base_url: medusa.base_url().as_str().trim_end_matches('/').to_owned(),
+        email: medusa.admin_email().to_owned(),
+        password: medusa.admin_password().expose().to_owned(),
+        api_token: medusa.api_token().expose().to_owned(),
+        admin_origin: medusa.admin_origin().to_owned(),
+    };
+    let real_out = check(&real, &[]);
+    let real_health = real_health(&real.base_url);
+    rt.block_on(medusa.remove());
+    assert!(
+        real_out.status.success(),
+        "real Medusa:\n{}",
+        text(&real_out)
+    );
+
+    let mut serve = Serve::start(&["--port", "0", "--admin-email", &real.email], &[]);
+    let mut t = serve_target(&mut serve, &real.email);
+    t.admin_origin = real.admin_origin.clone();
+    let serve_out = check(&t, &[]);
+    assert!(serve_out.status.success(), "serve:\n{}", text(&serve_out));
+    assert_eq!(observations(&real_out), observations(&serve_out));
+    let (_, head, body) = http(serve.addr, "GET", "/health", &[], "");
+    assert_eq!(real_health, (health_type(&head), body), "GET /health");
+}
+
+/// `GET /health` of the real server: (content type, body).
+fn real_health(base_url: &str) -> (String, String) {
+    let url = url::Url::parse(base_url).unwrap();
+    let addr = url.socket_addrs(|| None).unwrap()[0];
+    let (status, head, body) = http(addr, "GET", "/health", &[], "");
+    assert_eq!(status, 200, "{head}");
+    (health_type(&head), body)
+}
+
+fn health_type(head: &str) -> String {
+    head.lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
