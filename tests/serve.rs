@@ -289,3 +289,44 @@ fn serve_prints_no_given_secret() {
         "requests were logged: {out}"
     );
 }
+
+/// Generated secrets are printed once, in the banner's one line, and in
+/// no form anywhere else, whatever the requests carry.
+#[test]
+fn generated_secrets_are_printed_once_and_nowhere_else() {
+    let mut serve = Serve::start(&["--port", "0"], &[]);
+    let (password, token) = serve_support::generated_secrets(&mut serve);
+    let a = serve.addr;
+    let login = serde_json::json!({"email": "admin@reference.medusa.test", "password": password});
+    let json = ["Content-Type: application/json"];
+    assert_eq!(
+        http(a, "POST", "/admin/auth", &json, &login.to_string()).0,
+        200
+    );
+    let (_, _, body) = http(a, "POST", "/admin/auth/token", &json, &login.to_string());
+    let jwt = serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = format!("x-medusa-access-token: {token}");
+    assert_eq!(http(a, "GET", "/admin/auth", &[&key], "").0, 200);
+    http(
+        a,
+        "GET",
+        &format!("/admin/{password}/{token}?t={token}"),
+        &[],
+        "",
+    );
+    http(a, "GET", &format!("/admin/{jwt}"), &[], "");
+    let (code, out, _) = serve.stop(libc::SIGTERM);
+    assert_eq!(code.code(), Some(0), "{out}");
+    let (banner, rest): (Vec<&str>, Vec<&str>) = out
+        .lines()
+        .partition(|l| l.contains("generated (shown this once, never logged): "));
+    assert_eq!(banner.len(), 1, "{out}");
+    assert!(banner[0].contains(&password) && banner[0].contains(&token));
+    let rest = rest.join("\n");
+    let found = leaks(&rest, &[&password, &token, &jwt]);
+    assert!(found.is_empty(), "leaked {found:?}:\n{out}");
+    assert!(rest.contains("GET /admin/[REDACTED]"), "{rest}");
+}

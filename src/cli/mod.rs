@@ -376,6 +376,22 @@ mod tests {
     }
 
     #[test]
+    fn serve_is_a_subcommand_of_the_binary_only() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // The binary: serve's parser, which knows no --list (exit 2).
+        assert_eq!(
+            main_as(Runner::Binary, &args(&["serve", "--list"])),
+            exit::CONFIG
+        );
+        // The test runner: a filter that matches no scenario, listed (exit 0).
+        let listed = main_as(
+            Runner::TestHarness,
+            &args(&["serve", "--list", "--format", "terse"]),
+        );
+        assert_eq!(listed, exit::OK);
+    }
+
+    #[test]
     fn a_single_test_target_follows_the_test_runner() {
         assert_eq!(single(&[]), None);
         assert_eq!(single(&["--include-ignored", "--test-threads", "2"]), None);
