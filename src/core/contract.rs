@@ -534,5 +534,6 @@ mod tests {
         assert_eq!(SchemaName::parse("Users"), None);
         assert!(When::BodyNotJson.describe().contains("not a JSON object"));
         assert!(When::BearerSent.describe().contains("bearer token"));
+        assert_eq!(format!("{:?}", Schemas::get()), "Schemas(4 compiled)");
     }
 }

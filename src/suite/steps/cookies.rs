@@ -284,8 +284,19 @@ mod tests {
             w.last = Some(refused.clone());
             browser_not_logged_in(w).await
         });
-        assert!(r.unwrap_err().to_string().contains("answered 200"));
+        let text = r.unwrap_err().to_string();
+        assert!(text.contains("answered 200"), "{text}");
+        assert!(!text.contains("set the cookie"), "it set none: {text}");
         assert_eq!(w.last.unwrap().status, 200, "the refused answer is kept");
+        let (r, _) = against(backend, async |w| {
+            w.last = Some(setting(&[GOOD]));
+            browser_not_logged_in(w).await
+        });
+        let text = r.unwrap_err().to_string();
+        assert!(
+            text.contains("answered 200 (the refused answer set the cookie)"),
+            "{text}"
+        );
         let logged_out = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
         let (r, _) = against(logged_out, async |w| {
             w.last = Some(refused.clone());

@@ -248,4 +248,25 @@ mod tests {
                 .contains(crate::suite::steps::testing::PASSWORD)
         );
     }
+
+    #[test]
+    fn a_page_asking_who_i_am_sends_the_session_cookie() {
+        use crate::suite::steps::testing::against;
+        let refuses = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, w) = against(refuses, async |w| {
+            w.session_cookie = Some(crate::core::redact::Secret::new("s%3Asid.sig"));
+            cross_origin(
+                w,
+                "the admin origin".into(),
+                "asks who I am with the session cookie".into(),
+            )
+            .await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let ex = w.last.unwrap();
+        assert_eq!(ex.method, "GET");
+        let origin = ex.request_headers.iter().find(|(k, _)| k == "origin");
+        assert_eq!(origin.map(|(_, v)| v.as_str()), Some(ORIGIN));
+        assert!(ex.request_headers.iter().any(|(k, _)| k == "cookie"));
+    }
 }

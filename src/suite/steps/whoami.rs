@@ -165,4 +165,21 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn asking_who_i_am_sends_the_phrase_credentials() {
+        use crate::suite::steps::testing::against;
+        let refuses = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, w) = against(refuses, async |w| {
+            whoami(w, "a garbage bearer token".into()).await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let ex = w.last.unwrap();
+        assert_eq!(ex.method, "GET");
+        let auth = ex
+            .request_headers
+            .iter()
+            .find(|(k, _)| k == "authorization");
+        assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer not-a-jwt"));
+    }
 }
