@@ -408,4 +408,141 @@ mod tests {
         let text = route_row(&V1, &e).unwrap_err().render(&r);
         assert!(!text.contains("hunter22"), "{text}");
     }
+
+    #[test]
+    fn answers_are_described_in_words() {
+        let a = |content_type, body| {
+            describe(&Answer {
+                status: 400,
+                content_type,
+                body,
+            })
+        };
+        assert_eq!(
+            a(
+                Some("x/y"),
+                BodyRule::Json(crate::core::contract::SchemaName::Error)
+            ),
+            "400, x/y, a JSON body matching the Error schema"
+        );
+        assert_eq!(
+            a(None, BodyRule::Text("T")),
+            "400, no Content-Type, the body \"T\""
+        );
+        assert_eq!(
+            a(None, BodyRule::Empty),
+            "400, no Content-Type, an empty body"
+        );
+        assert_eq!(a(None, BodyRule::Any), "400, no Content-Type, any body");
+    }
+
+    #[test]
+    fn a_4xx_is_any_status_from_400_to_499() {
+        let error = r#"{"type":"not_found","message":"m"}"#;
+        for status in [400, 499] {
+            assert_eq!(
+                check(&ex(Call::GetSession, status, Some(JSON), error)),
+                Ok(())
+            );
+        }
+        for status in [399, 500, 302] {
+            let text = check(&ex(Call::GetSession, status, Some(JSON), error)).unwrap_err();
+            assert!(text.contains(&format!("never {status}")), "{text}");
+            assert!(text.contains("-status: 200 or 401 or 4xx"), "{text}");
+        }
+    }
+
+    fn sent(content_type: &str, body: Option<&str>) -> Exchange {
+        let mut e = ex(Call::CreateSession, 400, Some(JSON), "");
+        e.request_headers = vec![("Content-Type".into(), content_type.into())];
+        e.request_body = body.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn a_body_not_json_is_one_sent_as_json_that_is_no_object_or_array() {
+        let not_json = When::BodyNotJson;
+        assert!(holds(not_json, &sent("application/json", Some("{bad"))));
+        assert!(holds(
+            not_json,
+            &sent("Application/JSON; charset=utf-8", Some("\"s\""))
+        ));
+        for scalar in ["1", "true", "null"] {
+            assert!(
+                holds(not_json, &sent("application/json", Some(scalar))),
+                "{scalar}"
+            );
+        }
+        assert!(!holds(not_json, &sent("application/json", Some("{}"))));
+        assert!(!holds(not_json, &sent("application/json", Some("[1]"))));
+        assert!(!holds(not_json, &sent("application/json", Some(""))));
+        assert!(!holds(not_json, &sent("application/json", None)));
+        assert!(!holds(not_json, &sent("text/plain", Some("{bad"))));
+        assert!(!holds(not_json, &sent("application/jsonx", Some("{bad"))));
+    }
+
+    #[test]
+    fn a_bearer_is_any_case_of_the_scheme() {
+        let mut e = ex(Call::GetSession, 400, Some(TEXT), "Bad Request");
+        for (value, bearer) in [
+            ("bearer a.b.c", true),
+            ("BEARER x", true),
+            ("Basic x", false),
+            ("", false),
+        ] {
+            e.request_headers = vec![("Authorization".into(), value.into())];
+            assert_eq!(holds(When::BearerSent, &e), bearer, "{value}");
+        }
+        e.request_headers = vec![];
+        assert!(!holds(When::BearerSent, &e));
+    }
+
+    #[test]
+    fn content_types_compare_without_case_and_spaces_and_none_only_with_none() {
+        assert!(same_content_type(None, None));
+        assert!(same_content_type(Some("a/b; c=d"), Some("A/B;C=D")));
+        assert!(!same_content_type(Some("a/b"), None));
+        assert!(!same_content_type(None, Some("a/b")));
+        assert!(!same_content_type(Some("a/b"), Some("a/c")));
+    }
+
+    #[test]
+    fn a_failure_says_every_problem_and_diffs_only_status_type_and_text() {
+        let mut pre = ex(Call::CreateSession, 204, None, "x");
+        pre.method = "OPTIONS".into();
+        let f = route_row(&V1, &pre).unwrap_err();
+        assert_eq!(f.diff, None, "only the body differs, and it is not text");
+        assert!(
+            f.summary.ends_with("but the body has 1 bytes"),
+            "{}",
+            f.summary
+        );
+        let e = ex(Call::DeleteSession, 200, Some(JSON), "Bye");
+        let f = route_row(&V1, &e).unwrap_err();
+        assert!(
+            f.summary.ends_with(
+                "but the Content-Type is application/json; charset=utf-8 and the body differs"
+            ),
+            "{}",
+            f.summary
+        );
+        let (want, got) = f.diff.unwrap();
+        assert_eq!(want, "content-type: text/plain; charset=utf-8\nbody: OK");
+        assert_eq!(
+            got,
+            "content-type: application/json; charset=utf-8\nbody: Bye"
+        );
+        let no_others = check(&ex(Call::GetSession, 403, Some(TEXT), "Forbidden")).unwrap_err();
+        assert!(!no_others.contains("the row also allows"), "{no_others}");
+        let wrong_method = {
+            let mut e = ex(Call::GetSession, 200, Some(JSON), USER);
+            e.method = "PUT".into();
+            check(&e).unwrap_err()
+        };
+        assert!(
+            wrong_method.contains("has no answers for PUT"),
+            "{wrong_method}"
+        );
+        assert_eq!(check_name(&e), "route row DELETE /admin/auth 200");
+    }
 }

@@ -384,4 +384,147 @@ mod tests {
         assert!(same_messages("email must be an email", "email must be an email address").is_err());
         assert!(same_messages("a, b", "a, b, b").is_err());
     }
+
+    #[test]
+    fn message_problems_say_what_is_missing_extra_or_repeated() {
+        let summary = |want: &str, got: &str| same_messages(want, got).unwrap_err().summary;
+        let repeated = summary("a, b", "a, b, b");
+        assert!(repeated.ends_with(": a message is repeated"), "{repeated}");
+        let missing = summary("a, b", "a");
+        assert!(missing.ends_with(": it does not say: b"), "{missing}");
+        let extra = summary("a", "a, c");
+        assert!(extra.ends_with(": it also says: c"), "{extra}");
+        let both = summary("a, b", "a, c");
+        assert!(
+            both.ends_with(": it does not say: b; it also says: c"),
+            "{both}"
+        );
+        // Empty parts and surrounding spaces are not messages.
+        assert!(same_messages("a, b", "b, , a").is_ok());
+        let f = same_messages("a, b", "c").unwrap_err();
+        assert_eq!(f.diff, Some(("a\nb".to_owned(), "c".to_owned())));
+    }
+
+    #[test]
+    fn excerpt_bounds_are_exact() {
+        let at_limit = "y".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&at_limit), at_limit);
+        let over = "é".repeat(EXCERPT_CHARS + 1);
+        assert_eq!(
+            excerpt(&over),
+            format!("{}... (601 chars in all)", "é".repeat(EXCERPT_CHARS))
+        );
+        assert_eq!(excerpt(""), "(empty)");
+        assert_eq!(excerpt("a\nb"), "a\\nb");
+    }
+
+    #[test]
+    fn a_report_shows_the_exchange_with_credentials_masked() {
+        let mut ex = exchange(401, "text/plain", "Unauthorized");
+        ex.request_headers = vec![
+            ("cookie".into(), "connect.sid=abc".into()),
+            ("authorization".into(), "Bearer abc".into()),
+            ("x-medusa-access-token".into(), "tok".into()),
+            ("origin".into(), "https://o.test".into()),
+        ];
+        ex.headers
+            .append("set-cookie", HeaderValue::from_static("a=1; Path=/"));
+        let text = Failure::new("c", "s")
+            .with_exchange(&ex)
+            .render(&Redactor::new());
+        for line in [
+            "request: POST /admin/auth\n",
+            &format!("  cookie: {MASK}\n"),
+            &format!("  authorization: {MASK}\n"),
+            &format!("  x-medusa-access-token: {MASK}\n"),
+            "  origin: https://o.test\n",
+            &format!("  body: {{\"email\":\"a@b.co\",\"password\":\"{MASK}\"}}\n"),
+            "response: 401 text/plain\n",
+            "  set-cookie: a=1; Path=/\n",
+            "  body (12 bytes): Unauthorized\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        assert!(!text.contains("sent") && !text.contains("cut at"), "{text}");
+        ex.retries = 2;
+        ex.truncated = true;
+        let text = Failure::new("c", "s")
+            .with_exchange(&ex)
+            .render(&Redactor::new());
+        assert!(
+            text.contains("  (sent 2 more time(s) after transport errors)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  body (12 bytes, cut at the body limit): "),
+            "{text}"
+        );
+        ex.retries = 1;
+        let text = Failure::new("c", "s")
+            .with_exchange(&ex)
+            .render(&Redactor::new());
+        assert!(text.contains("(sent 1 more time(s)"), "{text}");
+    }
+
+    #[test]
+    fn only_a_string_password_field_is_masked() {
+        assert_eq!(
+            mask_password_field(r#"{"password":"pw","a":1}"#),
+            format!(r#"{{"a":1,"password":"{MASK}"}}"#)
+        );
+        assert_eq!(
+            mask_password_field(r#"{"password":5}"#),
+            r#"{"password":5}"#
+        );
+        assert_eq!(mask_password_field("not json"), "not json");
+    }
+
+    #[test]
+    fn schema_errors_name_their_path_or_the_root() {
+        let ex = exchange(200, "application/json", r#"{"user":{"id":"x"}}"#);
+        let f = schema(&ex, SchemaName::AdminAuthRes).unwrap_err();
+        let n = f.schema_errors.len();
+        assert!(n > 0);
+        let text = f.render(&Redactor::new());
+        assert!(text.contains(&format!("schema errors ({n}):\n")), "{text}");
+        let root = schema(&exchange(200, "application/json", "[]"), SchemaName::Error).unwrap_err();
+        assert!(root.render(&Redactor::new()).contains("  (root) [type]: "));
+        assert!(
+            schema(
+                &exchange(
+                    200,
+                    "application/json",
+                    r#"{"type":"not_allowed","message":"m"}"#
+                ),
+                SchemaName::Error
+            )
+            .is_ok()
+        );
+        let f = Failure::new("c", "s").render(&Redactor::new());
+        assert_eq!(f, "check failed: c\n  s\n");
+    }
+
+    #[test]
+    fn same_json_attaches_the_exchange_only_when_given() {
+        let (a, b) = (serde_json::json!({"a": 1}), serde_json::json!({"a": 2}));
+        assert!(same_json("c", "s", &a, &a, None).is_ok());
+        let f = same_json("c", "s", &a, &b, None).unwrap_err();
+        assert!(f.exchange.is_none());
+        assert_eq!(f.diff, Some((pretty(&a), pretty(&b))));
+        let ex = exchange(200, "application/json", "{}");
+        let f = same_json("c", "s", &a, &b, Some(&ex)).unwrap_err();
+        assert_eq!(f.exchange.map(|e| e.status), Some(200));
+    }
+
+    #[test]
+    fn a_diff_ignores_a_missing_last_newline() {
+        assert_eq!(unified_diff("a", "a\n"), "");
+        assert_eq!(ensure_newline("a"), "a\n");
+        assert_eq!(ensure_newline("a\n"), "a\n");
+        let d = unified_diff("a\nb", "a\nc");
+        assert!(
+            d.contains("--- expected\n+++ actual\n") && d.contains("-b\n+c\n"),
+            "{d}"
+        );
+    }
 }

@@ -517,4 +517,23 @@ mod tests {
         assert_eq!(V1.route(Call::GetToken).path, "/admin/auth/token");
         assert_eq!(V1.route(Call::DeleteSession).method, "DELETE");
     }
+
+    #[test]
+    fn the_signature_is_its_status_and_its_trimmed_body() {
+        let sig = V1.signature;
+        assert!(sig.matches(401, b" Unauthorized\n"));
+        assert!(!sig.matches(401, b"Unauthorized: no session"));
+        assert!(!sig.matches(400, b"Unauthorized"));
+    }
+
+    #[test]
+    fn schema_names_round_trip_and_cases_have_words() {
+        for name in SchemaName::ALL {
+            assert_eq!(SchemaName::parse(name.as_str()), Some(name));
+        }
+        assert_eq!(SchemaName::parse("Users"), None);
+        assert!(When::BodyNotJson.describe().contains("not a JSON object"));
+        assert!(When::BearerSent.describe().contains("bearer token"));
+        assert_eq!(format!("{:?}", Schemas::get()), "Schemas(4 compiled)");
+    }
 }

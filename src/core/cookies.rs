@@ -225,4 +225,50 @@ mod tests {
         );
         assert!(no_date[0].contains("no Date header"), "{no_date:?}");
     }
+
+    #[test]
+    fn the_lifetime_bounds_are_exact() {
+        let with_max_age = |secs: i64| {
+            session_cookie_problems(
+                &cookie(&format!("Path=/; Max-Age={secs}; HttpOnly")),
+                None,
+                false,
+            )
+        };
+        assert_eq!(with_max_age(1), Vec::<String>::new());
+        assert_eq!(
+            with_max_age(SESSION_LIFETIME_SECS + DATE_SLACK_SECS),
+            Vec::<String>::new()
+        );
+        let over = with_max_age(SESSION_LIFETIME_SECS + DATE_SLACK_SECS + 1);
+        assert!(
+            over.len() == 1 && over[0].contains("lives 36061 s"),
+            "{over:?}"
+        );
+        let expired = with_max_age(0);
+        assert_eq!(expired, ["it is already expired when set (lifetime 0 s)"]);
+        // Expires is measured against the answer's Date, not the local clock.
+        let expires = |date: &str| {
+            session_cookie_problems(
+                &cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly")),
+                Some(date),
+                false,
+            )
+        };
+        let late = expires("Mon, 30 Nov 2026 08:15:36 GMT");
+        assert!(late[0].contains("already expired"), "{late:?}");
+        let early = expires("Sun, 29 Nov 2026 22:14:35 GMT");
+        assert!(early[0].contains("lives 36061 s"), "{early:?}");
+        assert!(expires("not a date")[0].contains("no Date header"));
+    }
+
+    #[test]
+    fn an_unparsable_cookie_and_empty_values_are_named() {
+        let p = session_cookie_problems("no equals sign", None, false);
+        assert_eq!(p, ["its Set-Cookie header does not parse"]);
+        let headers = ["connect.sid=".to_owned(), "other=x".to_owned()];
+        assert!(set_cookies_named(&headers, "connect.sid").is_empty());
+        assert_eq!(set_cookies_named(&headers, "other").len(), 1);
+        assert_eq!(request_cookie([" a = 1 ;b=2"], "b"), Some("2"));
+    }
 }

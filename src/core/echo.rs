@@ -215,4 +215,71 @@ mod tests {
             assert!(found.ends_with(expected), "{found} / {expected}");
         }
     }
+
+    fn found(ex: &Exchange, pw: &str, tok: Option<&str>) -> Option<String> {
+        let tok = tok.map(Secret::new);
+        echoed_secret(ex, &Secret::new(pw), tok.as_ref(), "x-medusa-access-token")
+            .map(|f| f.summary)
+    }
+
+    #[test]
+    fn a_secret_of_six_characters_is_looked_for_and_shorter_ones_are_not() {
+        let mut ex = answer(401, &[], "it was abcdef", &[]);
+        ex.request_body = None;
+        assert!(found(&ex, "abcdef", None).is_some());
+        let mut ex = answer(401, &[], "it was abcde", &[]);
+        ex.request_body = None;
+        assert_eq!(found(&ex, "abcde", None), None);
+    }
+
+    #[test]
+    fn escaped_forms_of_a_secret_are_echoes_too() {
+        let pw = r#"p<w>"d&'1"#;
+        let html = answer(400, &[], "<pre>p&lt;w&gt;&quot;d&amp;&#39;1</pre>", &[]);
+        assert!(found(&html, pw, None).is_some());
+        let json_in_text = answer(400, &[], r#"bad: "p<w>\"d&'1""#, &[]);
+        assert!(found(&json_in_text, pw, None).is_some());
+        let clean = answer(400, &[], "<pre>Bad Request</pre>", &[]);
+        assert_eq!(found(&clean, pw, None), None);
+    }
+
+    #[test]
+    fn a_form_password_sent_is_looked_for() {
+        let mut ex = answer(400, &[], "<pre>no: form-pw-99</pre>", &[]);
+        ex.request_body = Some("email=a%40b.c&password=form-pw-99".into());
+        let f = found(&ex, "hunter2-admin", None).unwrap_or_default();
+        assert!(f.ends_with("the password it was sent, in its body"), "{f}");
+    }
+
+    #[test]
+    fn keys_and_array_items_of_a_json_answer_are_searched() {
+        let pw = "hunter2-admin";
+        let key = answer(400, &[], r#"{"hunter2-admin":1}"#, &[]);
+        assert!(found(&key, pw, None).is_some());
+        let item = answer(400, &[], r#"{"a":["x","hunter2-admin"]}"#, &[]);
+        assert!(found(&item, pw, None).is_some());
+        let number = answer(400, &[], r#"{"a":[1,true,null]}"#, &[]);
+        assert_eq!(found(&number, pw, None), None);
+    }
+
+    #[test]
+    fn only_the_users_own_token_in_its_api_token_field_is_no_echo() {
+        let pw = "hunter2-admin";
+        let tok = Some("tok_0123456789");
+        let elsewhere = answer(200, &[], r#"{"user":{"token":"tok_0123456789"}}"#, &[]);
+        assert!(found(&elsewhere, pw, tok).is_some());
+        let another = answer(200, &[], r#"{"user":{"api_token":"tok_9876543210"}}"#, &[]);
+        // Not the admin's token: no echo of it, whatever the field.
+        assert_eq!(found(&another, pw, tok), None);
+        let sent = answer(
+            200,
+            &[],
+            r#"{"user":{"api_token":"tok_9876543210"}}"#,
+            &[("x-medusa-access-token", " tok_9876543210 ")],
+        );
+        let f = found(&sent, pw, tok).unwrap_or_default();
+        assert!(f.ends_with("the API token it was sent, in its body"), "{f}");
+        let other_header = answer(401, &[], "tok_9876543210", &[("x-other", "tok_9876543210")]);
+        assert_eq!(found(&other_header, pw, tok), None);
+    }
 }

@@ -138,4 +138,47 @@ mod tests {
         assert_eq!(c["exp"], 3700);
         assert!(alg_none("not-a-jwt").is_none());
     }
+
+    /// 2025-01-01T00:00:00Z: any clock this runs on is later.
+    const PAST: i64 = 1_735_689_600;
+
+    #[test]
+    fn now_is_in_epoch_seconds() {
+        // A bound, not a comparison with another clock reading.
+        let now = now_secs();
+        assert!(now > PAST && now < PAST * 2, "{now}");
+    }
+
+    #[test]
+    fn only_hs256_verifies() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"user_id":"u"}"#);
+        let input = format!("{header}.{payload}");
+        let sig = URL_SAFE_NO_PAD.encode(mac(b"k", &input).finalize().into_bytes());
+        assert!(verify_hs256(&format!("{input}.{sig}"), b"k").is_none());
+        let good = sign_hs256(&json!({"user_id": "u"}), b"k");
+        assert_eq!(verify_hs256(&good, b"k"), Some(json!({"user_id": "u"})));
+    }
+
+    #[test]
+    fn a_jwt_has_exactly_three_parts_and_a_signature() {
+        let t = sign_hs256(&json!({"user_id": "u"}), b"k");
+        assert!(decode_unverified(&t).is_some());
+        assert!(decode_unverified(&format!("{t}.{}", t.split('.').next().unwrap())).is_none());
+        assert!(decode_unverified(&without_signature(&t).unwrap()).is_none());
+        assert!(alg_none(&format!("{t}.x")).is_none());
+        assert!(without_signature(&format!("{t}.x")).is_none());
+        assert!(payload_changed(&format!("{t}.x")).is_none());
+        assert_eq!(parts("a.b.c"), Some(("a", "b", "c")));
+        assert_eq!(parts("a.b"), None);
+    }
+
+    #[test]
+    fn a_payload_without_exp_lives_one_hour_more_than_now() {
+        let t = sign_hs256(&json!({"user_id": "u"}), b"k");
+        let (_, c) = decode_unverified(&payload_changed(&t).unwrap()).unwrap();
+        let exp = c["exp"].as_i64().unwrap();
+        assert!(exp > PAST + 3599, "{exp}");
+        assert!(exp >= now_secs() + 3600 - 60, "{exp}");
+    }
 }

@@ -113,3 +113,157 @@ async fn body_is_text(w: &mut AuthWorld, expected: String) -> StepResult {
             .with_diff(expected, actual),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::steps::testing::{answer, json, run, with_last, world};
+
+    const UNAUTHORIZED: &str = r#"{"type":"unauthorized","message":"Unauthorized"}"#;
+
+    #[test]
+    fn status_is_the_status() {
+        let mut w = with_last(world(), json(401, UNAUTHORIZED));
+        assert!(run(status_is(&mut w, 401)).is_ok());
+        assert!(run(status_is(&mut w, 200)).is_err());
+        assert!(
+            run(status_is(&mut world(), 401)).is_err(),
+            "nothing sent yet"
+        );
+    }
+
+    #[test]
+    fn schema_check_is_the_named_schema() {
+        let mut w = with_last(world(), json(401, UNAUTHORIZED));
+        assert!(run(matches_schema(&mut w, "Error".into())).is_ok());
+        assert!(run(matches_schema(&mut w, "AdminBearerAuthRes".into())).is_err());
+        assert!(run(matches_schema(&mut w, "NoSuchSchema".into())).is_err());
+    }
+
+    #[test]
+    fn the_same_answer_is_the_same_status_type_and_body() {
+        let mut w = with_last(world(), json(401, UNAUTHORIZED));
+        assert!(
+            run(answered_the_same_way(&mut w, "first".into())).is_err(),
+            "nothing kept"
+        );
+        run(keep_response(&mut w, "first".into())).unwrap();
+        assert_eq!(w.kept["first"].status, 401);
+        assert!(run(answered_the_same_way(&mut w, "first".into())).is_ok());
+        // The media type's parameters and the JSON layout do not matter.
+        let same = answer(
+            crate::core::contract::Call::GetSession,
+            401,
+            &[("content-type", "application/json")],
+            r#"{ "type": "unauthorized", "message": "Unauthorized" }"#,
+        );
+        let mut w = with_last(w, same);
+        assert!(run(answered_the_same_way(&mut w, "first".into())).is_ok());
+        for other in [
+            json(400, UNAUTHORIZED),
+            json(401, r#"{"type":"unauthorized","message":"Wrong password"}"#),
+            answer(
+                crate::core::contract::Call::GetSession,
+                401,
+                &[("content-type", "text/plain")],
+                UNAUTHORIZED,
+            ),
+        ] {
+            let mut w2 = with_last(world(), other);
+            w2.kept = w.kept.clone();
+            assert!(run(answered_the_same_way(&mut w2, "first".into())).is_err());
+        }
+    }
+
+    #[test]
+    fn answer_shape_names_status_media_type_and_body() {
+        let shape = answer_shape(&json(401, r#"{"a":1}"#));
+        assert_eq!(
+            shape,
+            "status: 401\ncontent-type: application/json\nbody: {\n  \"a\": 1\n}"
+        );
+        let text = answer(
+            crate::core::contract::Call::GetSession,
+            401,
+            &[],
+            "Unauthorized",
+        );
+        assert_eq!(
+            answer_shape(&text),
+            "status: 401\ncontent-type: (none)\nbody: Unauthorized"
+        );
+    }
+
+    #[test]
+    fn error_saying_checks_type_and_message() {
+        let mut w = with_last(world(), json(401, UNAUTHORIZED));
+        assert!(
+            run(error_saying(
+                &mut w,
+                "unauthorized".into(),
+                "Unauthorized".into()
+            ))
+            .is_ok()
+        );
+        assert!(
+            run(error_saying(
+                &mut w,
+                "not_allowed".into(),
+                "Unauthorized".into()
+            ))
+            .is_err()
+        );
+        assert!(
+            run(error_saying(
+                &mut w,
+                "unauthorized".into(),
+                "Forbidden".into()
+            ))
+            .is_err()
+        );
+        let mut w = with_last(world(), json(401, r#"{"message":"Unauthorized"}"#));
+        assert!(
+            run(error_saying(
+                &mut w,
+                "unauthorized".into(),
+                "Unauthorized".into()
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn if_json_error_checks_only_json() {
+        let text = answer(
+            crate::core::contract::Call::GetSession,
+            401,
+            &[],
+            "Unauthorized",
+        );
+        assert!(
+            run(if_json_error(
+                &mut with_last(world(), text),
+                "not_allowed".into()
+            ))
+            .is_ok()
+        );
+        let mut w = with_last(world(), json(401, UNAUTHORIZED));
+        assert!(run(if_json_error(&mut w, "unauthorized".into())).is_ok());
+        assert!(run(if_json_error(&mut w, "not_allowed".into())).is_err());
+        let mut w = with_last(world(), json(401, r#"{"x":1}"#));
+        assert!(run(if_json_error(&mut w, "unauthorized".into())).is_err());
+    }
+
+    #[test]
+    fn body_text_is_compared_trimmed() {
+        let text = answer(
+            crate::core::contract::Call::GetSession,
+            401,
+            &[],
+            "Unauthorized\n",
+        );
+        let mut w = with_last(world(), text);
+        assert!(run(body_is_text(&mut w, "Unauthorized".into())).is_ok());
+        assert!(run(body_is_text(&mut w, "OK".into())).is_err());
+    }
+}

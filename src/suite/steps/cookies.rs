@@ -147,3 +147,161 @@ async fn browser_not_logged_in(w: &mut AuthWorld) -> StepResult {
         .with_exchange(&probe),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::steps::testing::{answer, run, with_last, world, world_at};
+
+    const GOOD: &str = "connect.sid=s%3Aabc.def; Path=/; Max-Age=36000; HttpOnly";
+    const HTTPS_GOOD: &str =
+        "connect.sid=s%3Aabc.def; Path=/; Max-Age=36000; HttpOnly; Secure; SameSite=None";
+
+    fn setting(cookies: &[&str]) -> Exchange {
+        let headers: Vec<(&str, &str)> = cookies.iter().map(|c| ("set-cookie", *c)).collect();
+        answer(Call::CreateSession, 200, &headers, "{}")
+    }
+
+    fn attributes(base: &str, cookies: &[&str]) -> StepResult {
+        run(session_cookie_attributes(&mut with_last(
+            world_at(base),
+            setting(cookies),
+        )))
+    }
+
+    #[test]
+    fn the_last_non_empty_session_cookie_is_judged() {
+        assert!(attributes("http://h:1/", &[GOOD]).is_ok());
+        assert!(attributes("http://h:1/", &[GOOD, "other=1"]).is_ok());
+        assert!(
+            attributes(
+                "http://h:1/",
+                &[GOOD, "connect.sid=; Path=/; Max-Age=0; HttpOnly"]
+            )
+            .is_ok(),
+            "a cleared cookie is not the session cookie"
+        );
+        assert!(attributes("http://h:1/", &["connect.sid=s%3Aabc; Path=/"]).is_err());
+        assert!(attributes("http://h:1/", &["other=1"]).is_err());
+        assert!(attributes("http://h:1/", &[]).is_err());
+    }
+
+    #[test]
+    fn https_asks_for_secure_and_same_site_none() {
+        assert!(attributes("https://h:1/", &[GOOD]).is_err());
+        assert!(attributes("https://h:1/", &[HTTPS_GOOD]).is_ok());
+    }
+
+    #[test]
+    fn the_jar_must_send_the_cookie_to_every_admin_route() {
+        let kept = |cookie: &str| {
+            let mut w = with_last(world(), setting(&[cookie]));
+            let url = w.ctx().client.url_of(Call::CreateSession);
+            w.jar.keep(&url, &w.last.as_ref().unwrap().headers);
+            run(browser_holds_cookie(&mut w))
+        };
+        assert!(kept(GOOD).is_ok());
+        assert!(kept("connect.sid=s%3Aabc; Path=/admin/auth/token").is_err());
+        assert!(kept("other=1; Path=/").is_err());
+    }
+
+    use crate::suite::steps::testing::{PASSWORD, USER_JSON, against};
+
+    /// Logs anyone in; a session is a session (for GET and DELETE).
+    fn backend(method: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
+        let json = "content-type: application/json; charset=utf-8".to_owned();
+        match method {
+            "POST" => (
+                200,
+                vec![json, format!("set-cookie: {GOOD}")],
+                format!(r#"{{"user":{USER_JSON}}}"#),
+            ),
+            "GET" => (200, vec![json], format!(r#"{{"user":{USER_JSON}}}"#)),
+            _ => (
+                200,
+                vec!["content-type: text/plain; charset=utf-8".to_owned()],
+                "OK".to_owned(),
+            ),
+        }
+    }
+
+    fn sent_cookie(ex: &Exchange) -> Option<String> {
+        ex.request_headers
+            .iter()
+            .find(|(k, _)| k == "cookie")
+            .map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_browser_logs_in_keeps_the_cookie_and_sends_it() {
+        let (r, w) = against(backend, async |w| {
+            browser_login(w, "logs in".into(), "password".into()).await?;
+            browser_holds_cookie(w).await?;
+            browser_call(w, "asks who I am".into()).await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(w.login_user.as_ref().unwrap()["id"], "usr_01CANNED");
+        let ex = w.last.clone().unwrap();
+        assert_eq!(ex.method, "GET");
+        assert_eq!(sent_cookie(&ex).as_deref(), Some("connect.sid=s%3Aabc.def"));
+        let (_, w) = against(backend, async |w| browser_call(w, "logs out".into()).await);
+        assert_eq!(w.last.unwrap().method, "DELETE");
+    }
+
+    #[test]
+    fn the_browser_login_sends_the_phrase_credentials() {
+        let password = |what: &str, verb: &str| {
+            let (what, verb) = (what.to_owned(), verb.to_owned());
+            let (_, w) = against(backend, async move |w| browser_login(w, verb, what).await);
+            let ex = w.last.clone().unwrap();
+            let body: serde_json::Value =
+                serde_json::from_str(&ex.request_body.clone().unwrap()).unwrap();
+            (
+                ex.path,
+                body["password"].as_str().map(str::to_owned),
+                w.login_user,
+            )
+        };
+        let (path, pw, user) = password("password", "logs in");
+        assert_eq!(
+            (path.as_str(), pw.as_deref()),
+            ("/admin/auth", Some(PASSWORD))
+        );
+        assert!(user.is_some());
+        let (_, pw, _) = password("a wrong password", "logs in");
+        assert_eq!(pw, Some(format!("{PASSWORD}-wrong")));
+        let (_, pw, _) = password("no password", "logs in");
+        assert_eq!(pw, None);
+        let (path, _, user) = password("password", "requests an access token");
+        assert_eq!(path, "/admin/auth/token");
+        assert!(user.is_none(), "only a session login is the logged-in user");
+    }
+
+    #[test]
+    fn a_refused_request_must_leave_the_browser_logged_out() {
+        let refused = setting(&[]);
+        let (r, w) = against(backend, async |w| {
+            w.last = Some(refused.clone());
+            browser_not_logged_in(w).await
+        });
+        let text = r.unwrap_err().to_string();
+        assert!(text.contains("answered 200"), "{text}");
+        assert!(!text.contains("set the cookie"), "it set none: {text}");
+        assert_eq!(w.last.unwrap().status, 200, "the refused answer is kept");
+        let (r, _) = against(backend, async |w| {
+            w.last = Some(setting(&[GOOD]));
+            browser_not_logged_in(w).await
+        });
+        let text = r.unwrap_err().to_string();
+        assert!(
+            text.contains("answered 200 (the refused answer set the cookie)"),
+            "{text}"
+        );
+        let logged_out = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, _) = against(logged_out, async |w| {
+            w.last = Some(refused.clone());
+            browser_not_logged_in(w).await
+        });
+        assert!(r.is_ok());
+    }
+}

@@ -123,3 +123,150 @@ async fn origin_allowed(w: &mut AuthWorld) -> StepResult {
         .with_diff(expected, actual),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::steps::testing::{ORIGIN, json, run, with_last, world, world_with};
+
+    #[test]
+    fn origin_phrases_name_their_origins() {
+        let w = world();
+        assert_eq!(w.origin("a foreign origin").unwrap(), FOREIGN_ORIGIN);
+        assert_eq!(w.origin("the null origin").unwrap(), "null");
+        assert_eq!(w.origin("the admin origin").unwrap(), ORIGIN);
+        assert_eq!(
+            w.origin("the admin origin with a suffix").unwrap(),
+            "https://admin.example.test.evil.medusa-conformance.test"
+        );
+        assert_eq!(
+            w.origin("the admin origin over the other scheme").unwrap(),
+            "http://admin.example.test"
+        );
+        assert!(w.origin("an origin of no phrase").is_err());
+    }
+
+    fn cors_answer(allow: Option<&str>, credentials: Option<&str>) -> Exchange {
+        let mut headers = vec![("content-type", "application/json")];
+        headers.extend(allow.map(|a| ("access-control-allow-origin", a)));
+        headers.extend(credentials.map(|c| ("access-control-allow-credentials", c)));
+        crate::suite::steps::testing::answer(Call::CreateSession, 200, &headers, "{}")
+    }
+
+    fn from(origin: &str, ex: Exchange) -> AuthWorld {
+        let mut w = with_last(world(), ex);
+        w.origin = Some(origin.into());
+        w
+    }
+
+    #[test]
+    fn an_origin_is_allowed_by_its_name_or_a_star() {
+        let page = "https://evil.example";
+        for ex in [
+            json(200, "{}"),
+            cors_answer(Some("https://other.example"), Some("true")),
+        ] {
+            assert!(run(origin_not_allowed(&mut from(page, ex))).is_ok());
+        }
+        for allow in [page, "*"] {
+            let ex = cors_answer(Some(allow), None);
+            assert!(
+                run(origin_not_allowed(&mut from(page, ex))).is_err(),
+                "{allow}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_admin_origin_is_allowed_with_credentials() {
+        let ok = cors_answer(Some(ORIGIN), Some("true"));
+        assert!(run(origin_allowed(&mut from(ORIGIN, ok))).is_ok());
+        for ex in [
+            cors_answer(Some(ORIGIN), None),
+            cors_answer(Some("*"), Some("true")),
+            cors_answer(None, Some("true")),
+        ] {
+            assert!(run(origin_allowed(&mut from(ORIGIN, ex))).is_err());
+        }
+    }
+
+    #[test]
+    fn the_other_scheme_of_an_http_origin_is_https() {
+        let w = world_with("http://127.0.0.1:9/", "http://admin.local:7001");
+        assert_eq!(
+            w.origin("the admin origin over the other scheme").unwrap(),
+            "https://admin.local:7001"
+        );
+    }
+
+    #[test]
+    fn a_page_sends_its_origin_and_a_preflight_asks_first() {
+        use crate::suite::steps::testing::against;
+        let backend = |method: &str, _: &str, _: &str| match method {
+            "OPTIONS" => (204, vec![], String::new()),
+            _ => (401, vec![], "Unauthorized".to_owned()),
+        };
+        let (r, w) = against(backend, async |w| {
+            cross_origin(
+                w,
+                "a foreign origin".into(),
+                "sends a preflight to log in".into(),
+            )
+            .await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let ex = w.last.clone().unwrap();
+        assert_eq!(ex.method, "OPTIONS");
+        let sent = |name: &str| {
+            ex.request_headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(sent("origin").as_deref(), Some(FOREIGN_ORIGIN));
+        assert_eq!(
+            sent("access-control-request-method").as_deref(),
+            Some("POST")
+        );
+        assert_eq!(w.origin.as_deref(), Some(FOREIGN_ORIGIN));
+        let (_, w) = against(backend, async |w| {
+            cross_origin(
+                w,
+                "the null origin".into(),
+                "logs in with the admin's e-mail and password".into(),
+            )
+            .await
+        });
+        let ex = w.last.unwrap();
+        assert_eq!(
+            (ex.method.as_str(), ex.path.as_str()),
+            ("POST", "/admin/auth")
+        );
+        assert!(
+            ex.request_body
+                .unwrap()
+                .contains(crate::suite::steps::testing::PASSWORD)
+        );
+    }
+
+    #[test]
+    fn a_page_asking_who_i_am_sends_the_session_cookie() {
+        use crate::suite::steps::testing::against;
+        let refuses = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, w) = against(refuses, async |w| {
+            w.session_cookie = Some(crate::core::redact::Secret::new("s%3Asid.sig"));
+            cross_origin(
+                w,
+                "the admin origin".into(),
+                "asks who I am with the session cookie".into(),
+            )
+            .await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let ex = w.last.unwrap();
+        assert_eq!(ex.method, "GET");
+        let origin = ex.request_headers.iter().find(|(k, _)| k == "origin");
+        assert_eq!(origin.map(|(_, v)| v.as_str()), Some(ORIGIN));
+        assert!(ex.request_headers.iter().any(|(k, _)| k == "cookie"));
+    }
+}

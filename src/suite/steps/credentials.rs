@@ -71,4 +71,39 @@ mod tests {
         assert_eq!(change_last("abc"), "abx");
         assert_eq!(change_last("abx"), "aby");
     }
+
+    use crate::suite::steps::testing::{PASSWORD, against};
+
+    fn refuses(_: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
+        (
+            401,
+            vec!["content-type: text/plain; charset=utf-8".to_owned()],
+            "Unauthorized".to_owned(),
+        )
+    }
+
+    #[test]
+    fn each_password_variant_is_sent_and_masked() {
+        for (how, expected) in [
+            ("in another letter case", PASSWORD.to_uppercase()),
+            ("with one more character", format!("{PASSWORD}x")),
+            (
+                "with one character less",
+                PASSWORD[..PASSWORD.len() - 1].to_owned(),
+            ),
+            ("with surrounding spaces", format!(" {PASSWORD} ")),
+        ] {
+            let (r, w) = against(refuses, async |w| {
+                with_password_variant(w, "log in".into(), how.into()).await
+            });
+            assert!(r.is_ok(), "{how}");
+            let body = w.last.as_ref().unwrap().request_body.clone().unwrap();
+            let sent: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(sent["password"], expected.as_str(), "{how}");
+            assert!(
+                !w.ctx().redactor.mask(&expected).contains(&expected),
+                "{how}"
+            );
+        }
+    }
 }

@@ -51,3 +51,67 @@ fn shaped(shape: &str, email: &str, password: &str) -> Body {
     };
     Body::Raw { content_type, text }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(b: Body) -> (Option<String>, String) {
+        match b {
+            Body::Raw { content_type, text } => (content_type, text),
+            other => panic!("not a raw body: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_shape_carries_the_credentials_as_a_page_would_send_them() {
+        let (e, p) = ("a@b.c", "p&w d");
+        let (ct, text) = parts(shaped("a form", e, p));
+        assert_eq!(ct.as_deref(), Some("application/x-www-form-urlencoded"));
+        assert_eq!(text, "email=a%40b.c&password=p%26w+d");
+        let json_text = r#"{"email":"a@b.c","password":"p&w d"}"#;
+        let (ct, text) = parts(shaped("text/plain", e, p));
+        assert_eq!(ct.as_deref(), Some("text/plain;charset=UTF-8"));
+        assert_eq!(text, json_text);
+        let (ct, text) = parts(shaped("multipart/form-data", e, p));
+        assert_eq!(
+            ct.as_deref(),
+            Some("multipart/form-data; boundary=medusa-conformance-boundary")
+        );
+        assert!(
+            text.starts_with("--medusa-conformance-boundary\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("name=\"password\"\r\n\r\np&w d\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("--medusa-conformance-boundary--\r\n"),
+            "{text}"
+        );
+        let (ct, text) = parts(shaped("JSON without a content type", e, p));
+        assert_eq!((ct, text.as_str()), (None, json_text));
+    }
+
+    #[test]
+    fn the_shaped_login_is_sent_and_its_form_encoding_masked() {
+        use crate::suite::steps::testing::{PASSWORD, against};
+        let refuses = |_: &str, _: &str, _: &str| {
+            (
+                401,
+                vec!["content-type: text/plain; charset=utf-8".to_owned()],
+                "Unauthorized".to_owned(),
+            )
+        };
+        let (r, w) = against(refuses, async |w| {
+            cross_site_shape(w, "request an access token".into(), "a form".into()).await
+        });
+        assert!(r.is_ok());
+        let ex = w.last.clone().unwrap();
+        assert_eq!(ex.path, "/admin/auth/token");
+        assert!(ex.request_body.unwrap().contains(PASSWORD));
+        let encoded: String = url::form_urlencoded::byte_serialize(PASSWORD.as_bytes()).collect();
+        assert!(!w.ctx().redactor.mask(&encoded).contains(&encoded));
+    }
+}

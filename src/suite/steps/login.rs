@@ -183,3 +183,166 @@ async fn no_logged_in_session(w: &mut AuthWorld) -> StepResult {
     w.last = Some(ex);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::steps::testing::{answer, run, with_last, world, world_at};
+
+    fn setting(cookie: &str) -> crate::core::exchange::Exchange {
+        answer(
+            Call::CreateSession,
+            200,
+            &[("content-type", "application/json"), ("set-cookie", cookie)],
+            "{}",
+        )
+    }
+
+    #[test]
+    fn log_in_is_the_session_login() {
+        assert_eq!(call_of("log in"), Call::CreateSession);
+        assert_eq!(call_of("request an access token"), Call::GetToken);
+    }
+
+    #[test]
+    fn the_session_cookie_must_be_http_only_and_secure_over_https() {
+        let plain = "connect.sid=s%3Aabc.def; Path=/";
+        let http_only = "connect.sid=s%3Aabc.def; Path=/; HttpOnly";
+        let secure = "connect.sid=s%3Aabc.def; Path=/; HttpOnly; Secure";
+        let check = |base: &str, cookie: &str| {
+            run(sets_http_only_cookie(&mut with_last(
+                world_at(base),
+                setting(cookie),
+            )))
+        };
+        assert!(check("http://h:1/", http_only).is_ok());
+        assert!(check("http://h:1/", plain).is_err());
+        assert!(
+            check("http://h:1/", "other=1; HttpOnly").is_err(),
+            "no session cookie"
+        );
+        assert!(check("https://h:1/", http_only).is_err());
+        assert!(check("https://h:1/", secure).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_without_cookies_starts_no_session() {
+        let refused = answer(Call::CreateSession, 401, &[], "Unauthorized");
+        let mut w = with_last(world(), refused);
+        assert!(run(no_logged_in_session(&mut w)).is_ok());
+        assert_eq!(w.last.map(|e| e.status), Some(401));
+    }
+
+    use crate::suite::steps::testing::{PASSWORD, USER_JSON, against};
+
+    /// A backend that logs anyone in, and knows no session.
+    fn logs_in(method: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
+        if method == "POST" {
+            return (
+                200,
+                vec![
+                    "content-type: application/json; charset=utf-8".to_owned(),
+                    "set-cookie: connect.sid=s%3Acanned.sig; Path=/; HttpOnly".to_owned(),
+                ],
+                format!(r#"{{"user":{USER_JSON}}}"#),
+            );
+        }
+        (401, vec![], "Unauthorized".to_owned())
+    }
+
+    fn sent_password(w: &AuthWorld) -> String {
+        let body = w.last.as_ref().unwrap().request_body.clone().unwrap();
+        serde_json::from_str::<Value>(&body).unwrap()["password"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn logging_in_keeps_the_user_and_the_cookie() {
+        let (r, w) = against(logs_in, async |w| logged_in(w).await);
+        assert!(r.is_ok());
+        assert_eq!(w.login_user.unwrap()["id"], "usr_01CANNED");
+        assert_eq!(w.session_cookie.unwrap().expose(), "s%3Acanned.sig");
+        let (r, w) = against(logs_in, async |w| second_login(w).await);
+        assert!(r.is_ok());
+        assert_eq!(w.second_cookie.unwrap().expose(), "s%3Acanned.sig");
+        let (r, w) = against(logs_in, async |w| {
+            with_good_credentials(w, "log in".into()).await
+        });
+        assert!(r.is_ok());
+        assert_eq!(w.session_cookie.unwrap().expose(), "s%3Acanned.sig");
+    }
+
+    #[test]
+    fn the_login_variants_send_what_they_say() {
+        let (r, w) = against(logs_in, async |w| {
+            with_wrong_password(w, "log in".into()).await
+        });
+        assert!(r.is_ok());
+        assert_eq!(sent_password(&w), format!("{PASSWORD}-wrong"));
+        let (_, w) = against(logs_in, async |w| {
+            with_upper_case_email(w, "log in".into()).await
+        });
+        let body = w.last.unwrap().request_body.unwrap();
+        assert!(body.contains("ADMIN@MEDUSA-TEST.COM"), "{body}");
+        let (_, w) = against(logs_in, async |w| {
+            with_unknown_email(w, "log in".into()).await
+        });
+        let body = w.last.unwrap().request_body.unwrap();
+        assert!(
+            body.contains("@medusa-conformance.test") && body.contains(PASSWORD),
+            "{body}"
+        );
+        let (_, w) = against(logs_in, async |w| {
+            with_body(
+                w,
+                "log in".into(),
+                r#"{"email":"{{email}}","password":"{{password}}","x":1}"#.into(),
+            )
+            .await
+        });
+        let body = w.last.unwrap().request_body.unwrap();
+        assert!(
+            body.contains(r#""x":1"#) && body.contains(PASSWORD),
+            "{body}"
+        );
+        let (r, _) = against(logs_in, async |w| {
+            with_body(w, "log in".into(), "{not json}".into()).await
+        });
+        assert!(r.is_err());
+        let (_, w) = against(logs_in, async |w| {
+            with_raw_body(w, "log in".into(), "[1]".into()).await
+        });
+        assert_eq!(w.last.unwrap().request_body.as_deref(), Some("[1]"));
+    }
+
+    #[test]
+    fn a_cookie_of_a_refused_login_must_not_log_in() {
+        let refused_with_cookie = answer(
+            Call::CreateSession,
+            401,
+            &[("set-cookie", "connect.sid=s%3Aleft.over; Path=/")],
+            "Unauthorized",
+        );
+        // The backend knows no session: the cookie is refused.
+        let (r, w) = against(logs_in, async |w| {
+            w.last = Some(refused_with_cookie.clone());
+            no_logged_in_session(w).await
+        });
+        assert!(r.is_ok());
+        assert_eq!(w.last.unwrap().status, 401, "the refused answer is kept");
+        let accepts = |_: &str, _: &str, _: &str| {
+            (
+                200,
+                vec!["content-type: application/json; charset=utf-8".to_owned()],
+                format!(r#"{{"user":{USER_JSON}}}"#),
+            )
+        };
+        let (r, _) = against(accepts, async |w| {
+            w.last = Some(refused_with_cookie.clone());
+            no_logged_in_session(w).await
+        });
+        assert!(r.is_err());
+    }
+}

@@ -8,6 +8,8 @@ mod credentials;
 mod cross_site;
 mod login;
 mod logout;
+#[cfg(test)]
+mod testing;
 mod token;
 mod tokens;
 mod whoami;

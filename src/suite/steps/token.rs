@@ -82,3 +82,94 @@ async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::core::contract::Call;
+    use crate::suite::steps::testing::{answer, json, run, with_last, world};
+
+    fn token(header_alg: &str, exp: Option<i64>) -> String {
+        let signed = jwt::sign_hs256(
+            &match exp {
+                Some(exp) => json!({"user_id": "usr_1", "exp": exp}),
+                None => json!({"user_id": "usr_1"}),
+            },
+            b"k",
+        );
+        if header_alg == "HS256" {
+            return signed;
+        }
+        let header = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            json!({"alg": header_alg, "typ": "JWT"}).to_string(),
+        );
+        let rest = signed.split_once('.').unwrap().1;
+        format!("{header}.{rest}")
+    }
+
+    #[test]
+    fn a_usable_token_is_signed_and_not_expired() {
+        let later = jwt::now_secs() + 3600;
+        assert_eq!(jwt_problem(&token("HS256", Some(later))), None);
+        assert!(jwt_problem("not-a-jwt").is_some());
+        assert!(jwt_problem(&token("none", Some(later))).is_some());
+        assert!(jwt_problem(&token("NoNe", Some(later))).is_some());
+        assert!(jwt_problem(&token("HS256", None)).is_some());
+        assert!(jwt_problem(&token("HS256", Some(jwt::now_secs() - 10))).is_some());
+        // Expiring now is expired (the clock only moves on: never a false red).
+        assert!(jwt_problem(&token("HS256", Some(jwt::now_secs()))).is_some());
+    }
+
+    #[test]
+    fn the_token_step_keeps_a_usable_token() {
+        let good = token("HS256", Some(jwt::now_secs() + 3600));
+        let body = json!({ "access_token": good }).to_string();
+        let mut w = with_last(world(), json(200, &body));
+        assert!(run(token_is_jwt(&mut w)).is_ok());
+        assert_eq!(
+            w.access_token.as_ref().map(|t| t.expose()),
+            Some(good.as_str())
+        );
+        let mut w = with_last(world(), json(200, r#"{"access_token":"abc"}"#));
+        assert!(run(token_is_jwt(&mut w)).is_err());
+        assert!(w.access_token.is_none());
+    }
+
+    #[test]
+    fn a_refusal_holds_no_token_by_key_or_by_shape() {
+        let jwt_text = token("HS256", Some(1));
+        let holding = [
+            json(401, r#"{"access_token":"x"}"#),
+            json(401, r#"{"accessToken":"x"}"#),
+            answer(Call::GetToken, 401, &[], &format!("token={jwt_text};")),
+        ];
+        for ex in holding {
+            assert!(run(no_access_token(&mut with_last(world(), ex))).is_err());
+        }
+        let clean = [
+            json(401, r#"{"type":"unauthorized","message":"Unauthorized"}"#),
+            answer(Call::GetToken, 401, &[], "Unauthorized"),
+        ];
+        for ex in clean {
+            assert!(run(no_access_token(&mut with_last(world(), ex))).is_ok());
+        }
+    }
+
+    #[test]
+    fn having_a_token_keeps_the_answers_token() {
+        use crate::suite::steps::testing::against;
+        let token = |_: &str, _: &str, _: &str| {
+            (
+                200,
+                vec!["content-type: application/json; charset=utf-8".to_owned()],
+                r#"{"access_token":"canned-token-value"}"#.to_owned(),
+            )
+        };
+        let (r, w) = against(token, async |w| have_token(w).await);
+        assert!(r.is_ok());
+        assert_eq!(w.access_token.unwrap().expose(), "canned-token-value");
+    }
+}

@@ -288,4 +288,242 @@ mod tests {
         assert!(looks_like_password_hash("c2NyeXB0AA8AAAAIAAAAAc0mJ1kO"));
         assert!(!looks_like_password_hash("usr_01"));
     }
+
+    use crate::core::exchange::Auth;
+    use crate::suite::steps::testing::{API_TOKEN, json, run, with_last, world};
+
+    #[test]
+    fn every_hash_format_is_recognised() {
+        for hash in [
+            "c2NyeXB0AA8AAAAI",
+            "$2a$10$abc",
+            "$2b$10$abc",
+            "$2y$10$abc",
+            "$argon2id$v=19$m=65536",
+            "$scrypt$ln=15",
+        ] {
+            assert!(looks_like_password_hash(hash), "{hash}");
+        }
+        assert!(!looks_like_password_hash("$1$abc"));
+    }
+
+    #[test]
+    fn each_kind_of_secret_claim_is_found_alone() {
+        let (pw, email) = ("hunter2-admin", "admin@example.com");
+        let one = |claims: Value| secret_claims(&claims, pw, email);
+        assert_eq!(one(json!({"Email": "x"})), ["the claim Email"]);
+        assert_eq!(one(json!({"e-mail": "x"})), ["the claim e-mail"]);
+        assert_eq!(one(json!({"pwHash": "x"})), ["the claim pwHash"]);
+        assert_eq!(one(json!({"password": 1})), ["the claim password"]);
+        assert_eq!(
+            one(json!({"n": ["hunter2-admin"]})),
+            ["the claim n holds the password"]
+        );
+        assert_eq!(
+            one(json!({"n": "ADMIN@EXAMPLE.COM"})),
+            ["the claim n holds the e-mail"]
+        );
+        assert_eq!(
+            one(json!({"n": "$2b$10$abc"})),
+            ["the claim n holds a password hash"]
+        );
+        assert_eq!(one(json!({"a": "x", "b": 2})), Vec::<String>::new());
+        assert_eq!(one(json!("not an object")), Vec::<String>::new());
+    }
+
+    fn bearer(auth: Auth) -> String {
+        match auth {
+            Auth::Bearer(s) => s.expose().to_owned(),
+            other => panic!("not a bearer token: {other:?}"),
+        }
+    }
+
+    fn claims_of(auth: Auth) -> Value {
+        jwt::decode_unverified(&bearer(auth)).unwrap().1
+    }
+
+    #[test]
+    fn forged_tokens_are_signed_with_the_secret_and_carry_the_phrase_claims() {
+        let mut w = world();
+        w.login_user = Some(json!({"id": "usr_01LOGGEDIN"}));
+        let day = 86_400;
+        let phrase = "a bearer token signed with the backend's secret";
+        let token = bearer(w.token_credentials(phrase).unwrap());
+        let claims = jwt::verify_hs256(&token, b"jwt-secret-for-tests").expect("signed");
+        assert_eq!(claims["user_id"], "usr_01LOGGEDIN");
+        assert_eq!(claims["domain"], "admin");
+        let (iat, exp) = (
+            claims["iat"].as_i64().unwrap(),
+            claims["exp"].as_i64().unwrap(),
+        );
+        assert_eq!(exp - iat, 3600);
+        assert!((iat - jwt::now_secs()).abs() < 600, "iat is now");
+
+        let c = claims_of(w.token_credentials("an expired bearer token").unwrap());
+        let (iat, exp) = (c["iat"].as_i64().unwrap(), c["exp"].as_i64().unwrap());
+        assert_eq!((exp - iat, c["domain"].clone()), (day, json!("admin")));
+        assert!(exp < jwt::now_secs() - day / 2, "expired a day ago");
+
+        let c = claims_of(
+            w.token_credentials("a bearer token not valid before tomorrow")
+                .unwrap(),
+        );
+        let (iat, nbf, exp) = (
+            c["iat"].as_i64().unwrap(),
+            c["nbf"].as_i64().unwrap(),
+            c["exp"].as_i64().unwrap(),
+        );
+        assert_eq!((nbf - iat, exp - iat), (day, 2 * day));
+
+        let c = claims_of(
+            w.token_credentials("a bearer token for the store domain")
+                .unwrap(),
+        );
+        assert_eq!(c["domain"], "store");
+        assert_eq!(
+            c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
+            3600
+        );
+        let c = claims_of(
+            w.token_credentials("a bearer token without a domain")
+                .unwrap(),
+        );
+        assert!(c.get("domain").is_none() && c["user_id"] == "usr_01LOGGEDIN");
+        assert_eq!(
+            c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
+            3600
+        );
+        let c = claims_of(
+            w.token_credentials("a bearer token of an unknown user")
+                .unwrap(),
+        );
+        assert_eq!(c["user_id"], "usr_01MEDUSACONFORMANCEGHOST00");
+        assert_eq!(c["domain"], "admin");
+        assert_eq!(
+            c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
+            3600
+        );
+
+        assert!(w.token_credentials("no such phrase").is_err());
+        let nobody = claims_of(world().token_credentials(phrase).unwrap());
+        assert_eq!(nobody["user_id"], "usr_unknown");
+    }
+
+    #[test]
+    fn altered_access_tokens_are_altered_and_masked() {
+        let mut w = world();
+        assert!(
+            w.token_credentials("the access token without its signature")
+                .is_err(),
+            "no access token yet"
+        );
+        let token = jwt::sign_hs256(&json!({"user_id": "usr_1"}), b"k");
+        w.access_token = Some(Secret::new(token.clone()));
+        for (phrase, alter) in [
+            (
+                "the access token re-headed with alg none",
+                jwt::alg_none as fn(&str) -> Option<String>,
+            ),
+            (
+                "the access token without its signature",
+                jwt::without_signature,
+            ),
+            (
+                "the access token with its payload changed under the original signature",
+                jwt::payload_changed,
+            ),
+        ] {
+            let altered = bearer(w.token_credentials(phrase).unwrap());
+            assert_eq!(Some(altered.clone()), alter(&token), "{phrase}");
+            assert_ne!(altered, token);
+            assert!(!w.ctx().redactor.mask(&altered).contains(&altered));
+        }
+        w.access_token = Some(Secret::new("not-a-jwt"));
+        assert!(
+            w.token_credentials("the access token without its signature")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn api_token_variants_are_the_named_changes_and_masked() {
+        let w = world();
+        for (phrase, expected) in [
+            (
+                "the API token shortened by one character",
+                "api-token-AbCdE",
+            ),
+            ("the API token with one more character", "api-token-AbCdEfx"),
+            ("the API token in another letter case", "API-TOKEN-aBcDeF"),
+            (
+                "the API token with one character changed",
+                "api-token-AbCdEx",
+            ),
+        ] {
+            let Auth::ApiToken(variant) = w.token_credentials(phrase).unwrap() else {
+                panic!("{phrase}: not an API token");
+            };
+            assert_eq!(variant.expose(), expected, "{phrase}");
+            assert_ne!(variant.expose(), API_TOKEN);
+            assert!(
+                !w.ctx().redactor.mask(expected).contains(expected),
+                "{phrase}"
+            );
+        }
+    }
+
+    fn token_answer(claims: Value) -> crate::core::exchange::Exchange {
+        let token = jwt::sign_hs256(&claims, b"k");
+        json(200, &json!({ "access_token": token }).to_string())
+    }
+
+    #[test]
+    fn claim_checks_read_the_access_token() {
+        let good = json!({"user_id": "usr_1", "domain": "admin", "iat": 100, "exp": 186_500});
+        let mut w = with_last(world(), token_answer(good.clone()));
+        assert!(run(no_secret_claims(&mut w)).is_ok());
+        assert!(run(exact_claims(&mut w)).is_ok());
+        assert!(run(token_lifetime(&mut w, 186_400)).is_ok());
+        assert!(run(token_lifetime(&mut w, 186_401)).is_err());
+        assert!(run(token_lifetime(&mut w, 186_600)).is_err());
+
+        let mut leaky = good.clone();
+        leaky["email"] = json!("admin@medusa-test.com");
+        let mut w = with_last(world(), token_answer(leaky));
+        assert!(run(no_secret_claims(&mut w)).is_err());
+        assert!(run(exact_claims(&mut w)).is_err());
+
+        let mut store = good.clone();
+        store["domain"] = json!("store");
+        assert!(run(exact_claims(&mut with_last(world(), token_answer(store)))).is_err());
+        let mut no_iat = good;
+        no_iat.as_object_mut().unwrap().remove("iat");
+        let mut w = with_last(world(), token_answer(no_iat));
+        assert!(run(token_lifetime(&mut w, 186_400)).is_err());
+
+        let not_jwt = json(200, r#"{"access_token":"abc"}"#);
+        assert!(run(no_secret_claims(&mut with_last(world(), not_jwt))).is_err());
+    }
+
+    #[test]
+    fn the_secret_is_right_only_if_a_token_signed_with_it_is_accepted() {
+        use crate::suite::steps::testing::{USER_JSON, against};
+        let accepted = |_: &str, _: &str, _: &str| {
+            (
+                200,
+                vec!["content-type: application/json; charset=utf-8".to_owned()],
+                format!(r#"{{"user":{USER_JSON}}}"#),
+            )
+        };
+        let (r, w) = against(accepted, async |w| secret_is_right(w).await);
+        assert!(r.is_ok());
+        let sent = &w.last.unwrap().request_headers;
+        assert!(
+            sent.iter()
+                .any(|(k, v)| k == "authorization" && v.starts_with("Bearer "))
+        );
+        let refused = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, _) = against(refused, async |w| secret_is_right(w).await);
+        assert!(r.unwrap_err().to_string().contains("is refused (401)"));
+    }
 }

@@ -81,3 +81,105 @@ async fn does_not_reveal_user(w: &mut AuthWorld) -> StepResult {
         .with_exchange(ex),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::suite::steps::testing::{EMAIL, answer, json, run, with_last, world};
+
+    const USER: &str = r#"{"user":{"id":"usr_01ABC","email":"admin@medusa-test.com"}}"#;
+
+    #[test]
+    fn the_user_has_the_admins_lower_case_email() {
+        assert!(
+            run(user_has_admin_email(&mut with_last(
+                world(),
+                json(200, USER)
+            )))
+            .is_ok()
+        );
+        let upper = USER.replace(EMAIL, &EMAIL.to_uppercase());
+        assert!(
+            run(user_has_admin_email(&mut with_last(
+                world(),
+                json(200, &upper)
+            )))
+            .is_err()
+        );
+        let other = USER.replace("admin@", "other@");
+        assert!(
+            run(user_has_admin_email(&mut with_last(
+                world(),
+                json(200, &other)
+            )))
+            .is_err()
+        );
+        let none = r#"{"user":{}}"#;
+        assert!(
+            run(user_has_admin_email(&mut with_last(
+                world(),
+                json(200, none)
+            )))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_same_user_is_the_logged_in_user() {
+        let mut w = with_last(world(), json(200, USER));
+        assert!(run(same_user(&mut w)).is_err(), "nobody logged in");
+        w.login_user = Some(json!({"id": "usr_01ABC", "email": EMAIL}));
+        assert!(run(same_user(&mut w)).is_ok());
+        w.login_user = Some(json!({"id": "usr_01XYZ", "email": EMAIL}));
+        assert!(run(same_user(&mut w)).is_err());
+    }
+
+    #[test]
+    fn any_trace_of_the_user_reveals_it() {
+        let refused = r#"{"type":"unauthorized","message":"Unauthorized"}"#;
+        let text = |body: &str| answer(Call::GetSession, 401, &[], body);
+        let mut revealing = vec![
+            json(401, r#"{"user":null}"#),
+            json(401, r#"{"email":"x"}"#),
+            text(&format!("no session for {}", EMAIL.to_uppercase())),
+            text("no session for USR_01ABC"),
+        ];
+        for ex in revealing.drain(..) {
+            let mut w = with_last(world(), ex);
+            w.login_user = Some(json!({"id": "usr_01ABC"}));
+            assert!(run(does_not_reveal_user(&mut w)).is_err());
+        }
+        for ex in [json(401, refused), text("Unauthorized")] {
+            let mut w = with_last(world(), ex);
+            w.login_user = Some(json!({"id": "usr_01ABC"}));
+            assert!(run(does_not_reveal_user(&mut w)).is_ok());
+            // Without a logged-in user only the e-mail and the keys count.
+            assert!(
+                run(does_not_reveal_user(&mut with_last(
+                    world(),
+                    w.last.unwrap()
+                )))
+                .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn asking_who_i_am_sends_the_phrase_credentials() {
+        use crate::suite::steps::testing::against;
+        let refuses = |_: &str, _: &str, _: &str| (401, vec![], "Unauthorized".to_owned());
+        let (r, w) = against(refuses, async |w| {
+            whoami(w, "a garbage bearer token".into()).await
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let ex = w.last.unwrap();
+        assert_eq!(ex.method, "GET");
+        let auth = ex
+            .request_headers
+            .iter()
+            .find(|(k, _)| k == "authorization");
+        assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer not-a-jwt"));
+    }
+}
