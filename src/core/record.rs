@@ -448,7 +448,10 @@ impl RunRecord {
         path: &str,
         make: impl FnOnce() -> FeatureRun,
     ) -> &mut FeatureRun {
-        let at = match self.features.iter().position(|f| f.path == path) {
+        // From the end: the feature a scenario belongs to started recently
+        // (features are fed a file at a time), so 10,000 scenarios in
+        // 1,000 files do not each scan every file.
+        let at = match self.features.iter().rposition(|f| f.path == path) {
             Some(i) => i,
             None => {
                 self.features.push(make());
