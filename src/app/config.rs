@@ -57,6 +57,26 @@ pub struct Config {
     /// Terse console output, as the test runner's `--format terse` / `-q`
     /// asks.
     pub terse: bool,
+
+    // ---- stress (--repeat, --duration) ---------------------------------
+    /// How many times each scenario runs (`MEDUSA_REPEAT`, `--repeat`; 1
+    /// is a normal run).
+    pub repeat: u32,
+    /// Run the scenarios again and again for this long
+    /// (`MEDUSA_DURATION`, `--duration`).
+    pub duration: Option<Duration>,
+}
+
+/// The most runs of each scenario `--repeat` takes.
+pub const MAX_REPEAT: u64 = 1_000;
+/// The longest `--duration`.
+pub const MAX_DURATION: Duration = Duration::from_secs(3_600);
+
+impl Config {
+    /// Whether this is a stress run (`--repeat` above 1 or `--duration`).
+    pub fn stress(&self) -> bool {
+        self.repeat > 1 || self.duration.is_some()
+    }
 }
 
 /// A configuration mistake, with what to do about it.

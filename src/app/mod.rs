@@ -13,7 +13,7 @@ pub mod error;
 pub mod serve;
 pub mod signal;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 pub use error::{RunError, verdict};
 
 use std::io::Write;
@@ -24,7 +24,8 @@ use url::Url;
 
 use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
-use crate::core::record::Outcome;
+use crate::core::latency::Latencies;
+use crate::core::record::{Outcome, RunRecord, StressSummary, flaky_scenarios};
 use crate::core::redact::{RedactingWriter, Redactor, Secret};
 use crate::core::select::{Pick, ScenarioInfo};
 use crate::http::{Client, ClientSettings};
@@ -32,6 +33,7 @@ use crate::report::console::{Console, ConsoleSettings};
 use crate::report::{self, Recorder, ReportPaths, Reports};
 use crate::suite::catalog;
 use crate::suite::context::SuiteContext;
+use crate::suite::feed::Rounds;
 use crate::suite::filter::{self, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
 use crate::target::{self, Backend, TargetConfig};
@@ -196,12 +198,10 @@ async fn run_scenarios<W: Write + Send + 'static>(
     // One request before the scenarios: a backend that is down gives one
     // clear message, not dozens of identical failures.
     let preflight_retry = target::preflight(&client).await?;
-    let plan = plan_with(config, &filter::unavailable(&credentials));
-    let selection = Selection::new(
-        plan.scenarios.iter().map(|(s, p)| (s, p.clone())),
-        &config.path_base,
-    );
-    let ctx = Arc::new(SuiteContext::new(client, credentials, redactor.clone()));
+    let selection = selection(config, &credentials);
+    let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
+    ctx.latencies = config.stress().then(Latencies::default);
+    let ctx = Arc::new(ctx);
     let mut console = Console::new(out, redactor.clone(), console_settings(config));
     console.line(&format!(
         "medusa-conformance: running {} against {}",
@@ -235,8 +235,40 @@ async fn run_scenarios<W: Write + Send + 'static>(
         failed_checks: ctx.failures(),
         retried,
         require_all: config.require_all,
+        stress: config.stress().then(|| stress_summary(&ctx, &record)),
         record,
     })
+}
+
+/// The scenarios to run. The plan's catalog is dropped once the
+/// selection holds their keys (memory at 10,000 scenarios).
+fn selection(config: &Config, credentials: &Credentials) -> Selection {
+    let plan = plan_with(config, &filter::unavailable(credentials));
+    Selection::new(
+        plan.scenarios.iter().map(|(s, p)| (s, p.clone())),
+        &config.path_base,
+    )
+}
+
+/// How often the scenarios run: once, `--repeat` times, or until
+/// `--duration` is over.
+fn rounds(config: &Config) -> Rounds {
+    match config.duration {
+        Some(d) => Rounds::Until(std::time::Instant::now() + d),
+        None => Rounds::Count(config.repeat.max(1)),
+    }
+}
+
+/// A stress run's latencies and the scenarios that failed in some runs.
+fn stress_summary(ctx: &SuiteContext, record: &RunRecord) -> StressSummary {
+    StressSummary {
+        latencies: ctx
+            .latencies
+            .as_ref()
+            .map(Latencies::summary)
+            .unwrap_or_default(),
+        flaky: flaky_scenarios(record),
+    }
 }
 
 /// How the console shows the run: verbosity, colours, progress bar.
@@ -284,6 +316,7 @@ async fn run_suite<W: Write + Send + 'static>(
         features: config.features.clone(),
         concurrency: config.concurrency,
         fail_fast: config.fail_fast,
+        rounds: rounds(config),
     };
     crate::suite::run::run(ctx, &settings, selection, writer).await
 }

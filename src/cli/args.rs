@@ -21,6 +21,7 @@ const SELECTION: &str = "Selection";
 const RUNNER: &str = "Test runner (cargo test, cargo nextest)";
 const OUTPUT: &str = "Output";
 const REFERENCE: &str = "Reference backend (no --base-url)";
+const STRESS: &str = "Stress (the selected scenarios again and again)";
 
 /// Checks that a backend honours Medusa's admin auth contract.
 ///
@@ -157,7 +158,16 @@ pub(super) struct Args {
     #[arg(long, short = 'v', action = clap::ArgAction::Count, help_heading = OUTPUT)]
     pub verbose: u8,
 
-    // ---- stress (--repeat, --duration): kept free for the stress mode ---
+    // ---- stress (--repeat, --duration) ----------------------------------
+    /// Run each selected scenario N times (1 to 1000), --concurrency at
+    /// once; ends with per-route latency percentiles and the scenarios
+    /// that failed only in some runs [default: 1]
+    #[arg(long, env = "MEDUSA_REPEAT", value_name = "N", help_heading = STRESS)]
+    pub repeat: Option<String>,
+    /// Run the selected scenarios again and again for this long (30s, 2m;
+    /// 1s to 1h), --concurrency at once; then as --repeat
+    #[arg(long, env = "MEDUSA_DURATION", value_name = "TIME", help_heading = STRESS)]
+    pub duration: Option<String>,
 
     // ---- reference backend ------------------------------------------------
     /// Comma-separated contract faults for the reference backend to commit

@@ -9,7 +9,7 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::app::{Config, ConfigError};
+use crate::app::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 use crate::cli::args::{Given, Inputs};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
@@ -41,6 +41,7 @@ pub fn config_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config
 /// `--list`, which sends nothing) a URL target may lack its credentials.
 pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Config, ConfigError> {
     let timeout_ms = number(inputs.given("timeout"), 10_000, 1)?;
+    let (repeat, duration) = stress(inputs)?;
     let args = &inputs.args;
     Ok(Config {
         target: target(inputs, need_credentials)?,
@@ -61,7 +62,66 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         terse: args.quiet || args.format.as_deref() == Some("terse"),
         verbose: verbose(inputs)?,
         require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
+        repeat,
+        duration,
     })
+}
+
+/// Reads the stress settings: `--repeat` or `--duration`, not both.
+fn stress(inputs: &Inputs<'_>) -> Result<(u32, Option<Duration>), ConfigError> {
+    let (given_repeat, given_duration) = (inputs.given("repeat"), inputs.given("duration"));
+    if let (Some(r), Some(d)) = (given_repeat, given_duration) {
+        return Err(err(
+            format!("{} and {} are both set", r.from, d.from),
+            "give a number of runs (--repeat) or a time (--duration), not both",
+        ));
+    }
+    Ok((repeat(given_repeat)?, duration(given_duration)?))
+}
+
+/// Reads `--repeat` (1 to [`MAX_REPEAT`]).
+fn repeat(given: Option<&Given>) -> Result<u32, ConfigError> {
+    let n = number(given, 1, 1)?;
+    if n > MAX_REPEAT {
+        let from = given.map_or("--repeat", |g| g.from.as_str());
+        return Err(err(
+            format!("{from} must be at most {MAX_REPEAT}, got {n}"),
+            format!("give a number of runs from 1 to {MAX_REPEAT}, or use --duration"),
+        ));
+    }
+    Ok(n as u32)
+}
+
+/// Reads `--duration`: a whole number of seconds (`30s`, `30`), minutes
+/// (`2m`) or hours (`1h`), from 1 second to [`MAX_DURATION`].
+fn duration(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
+    let Some(g) = given else {
+        return Ok(None);
+    };
+    let raw = g.value.trim();
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" | "sec" | "secs" => Some(1),
+        "m" | "min" => Some(60),
+        "h" => Some(3_600),
+        _ => None,
+    };
+    let secs = scale
+        .zip(digits.parse::<u64>().ok())
+        .map(|(s, n)| n.saturating_mul(s));
+    match secs {
+        Some(n) if n >= 1 && n <= MAX_DURATION.as_secs() => Ok(Some(Duration::from_secs(n))),
+        _ => Err(err(
+            format!(
+                "{} must be a time from 1s to 1h (30s, 2m, 1h), got '{raw}'",
+                g.from
+            ),
+            "give a whole number with s, m or h, e.g. --duration 30s",
+        )),
+    }
 }
 
 fn path(given: Option<&Given>) -> Option<PathBuf> {
@@ -927,5 +987,30 @@ mod tests {
         .unwrap_err();
         assert!(e.problem.contains("the target is url"), "{e}");
         assert!(cfg(&[("MEDUSA_CONTAINER_TLS", "0")]).is_ok());
+    }
+
+    #[test]
+    fn stress_settings_default_parse_and_are_bounded() {
+        let c = cli(&[], &[]).unwrap();
+        assert_eq!((c.repeat, c.duration, c.stress()), (1, None, false));
+        let c = cli(&["--repeat", "5"], &[("MEDUSA_REPEAT", "9")]).unwrap();
+        assert_eq!((c.repeat, c.stress()), (5, true));
+        assert_eq!(cli(&[], &[("MEDUSA_REPEAT", "9")]).unwrap().repeat, 9);
+        for (raw, secs) in [("30s", 30), ("30", 30), ("2m", 120), ("1h", 3600)] {
+            let c = cli(&["--duration", raw], &[]).unwrap();
+            assert_eq!(c.duration, Some(Duration::from_secs(secs)), "{raw}");
+        }
+        let c = cli(&[], &[("MEDUSA_DURATION", "3s")]).unwrap();
+        assert_eq!(c.duration, Some(Duration::from_secs(3)));
+        for bad in ["0s", "2h", "soon", "1.5s", "3d"] {
+            let e = cli(&["--duration", bad], &[]).unwrap_err();
+            assert!(e.problem.starts_with("--duration must be"), "{bad}: {e}");
+        }
+        for bad in ["0", "1001", "x"] {
+            let e = cli(&[], &[("MEDUSA_REPEAT", bad)]).unwrap_err();
+            assert!(e.problem.starts_with("MEDUSA_REPEAT must be"), "{bad}: {e}");
+        }
+        let e = cli(&["--repeat", "2"], &[("MEDUSA_DURATION", "5s")]).unwrap_err();
+        assert!(e.problem.contains("--repeat and MEDUSA_DURATION"), "{e}");
     }
 }

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod echo;
 pub mod exchange;
 pub mod jwt;
+pub mod latency;
 pub mod random;
 pub mod record;
 pub mod redact;

@@ -154,6 +154,8 @@ pub struct Outcome {
     pub require_all: bool,
     /// The whole run, as the reports were written from it.
     pub record: RunRecord,
+    /// A stress run's latencies and scenarios failed under load.
+    pub stress: Option<StressSummary>,
 }
 
 impl Outcome {
@@ -446,7 +448,10 @@ impl RunRecord {
         path: &str,
         make: impl FnOnce() -> FeatureRun,
     ) -> &mut FeatureRun {
-        let at = match self.features.iter().position(|f| f.path == path) {
+        // From the end: the feature a scenario belongs to started recently
+        // (features are fed a file at a time), so 10,000 scenarios in
+        // 1,000 files do not each scan every file.
+        let at = match self.features.iter().rposition(|f| f.path == path) {
             Some(i) => i,
             None => {
                 self.features.push(make());
@@ -514,6 +519,77 @@ impl RunRecord {
     }
 }
 
+/// What a repeated feature's path carries after the file's own path: a
+/// stress run's second run of `login.feature` is `login.feature (repeat 2)`.
+pub const REPEAT: &str = " (repeat ";
+
+/// What a stress run (`--repeat`, `--duration`) adds to the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StressSummary {
+    /// Every route's latency percentiles.
+    pub latencies: Vec<crate::core::latency::RouteLatency>,
+    /// Scenarios that passed in some runs and failed in others.
+    pub flaky: Vec<FlakyScenario>,
+}
+
+/// A scenario that failed in some of its runs only: under load, since
+/// the same scenario passed in the same run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlakyScenario {
+    /// Where it is (its file's own path, not a repeat's).
+    pub key: ScenarioKey,
+    /// Its name.
+    pub name: String,
+    /// How many times it ran.
+    pub runs: usize,
+    /// How many of those runs failed.
+    pub failed: usize,
+    /// The first failed run's report.
+    pub report: String,
+}
+
+impl FlakyScenario {
+    /// One line for the console.
+    pub fn describe(&self) -> String {
+        format!(
+            "failed only under load: {} ({}) failed {} of {} runs",
+            self.name, self.key, self.failed, self.runs
+        )
+    }
+}
+
+/// The scenarios of `record` that failed in some runs and passed in
+/// others, by file and line.
+pub fn flaky_scenarios(record: &RunRecord) -> Vec<FlakyScenario> {
+    let mut by_key: std::collections::BTreeMap<ScenarioKey, FlakyScenario> =
+        std::collections::BTreeMap::new();
+    for run in record.features.iter().flat_map(|f| &f.scenarios) {
+        let path = run.key.path.split(REPEAT).next().unwrap_or_default();
+        let key = ScenarioKey {
+            path: path.to_owned(),
+            line: run.key.line,
+        };
+        let entry = by_key.entry(key.clone()).or_insert_with(|| FlakyScenario {
+            key,
+            name: run.name.clone(),
+            runs: 0,
+            failed: 0,
+            report: String::new(),
+        });
+        entry.runs += 1;
+        if run.status != ScenarioStatus::Passed {
+            entry.failed += 1;
+            if entry.report.is_empty() {
+                entry.report = run.failure.clone().unwrap_or_default();
+            }
+        }
+    }
+    by_key
+        .into_values()
+        .filter(|f| f.failed > 0 && f.failed < f.runs)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,5 +607,66 @@ mod tests {
         assert_eq!(relative_path("/q/a.feature", "/p"), "q/a.feature");
         let key = ScenarioKey::new(Some(Path::new("/p/features/a.feature")), 12, "/p");
         assert_eq!(key.to_string(), "features/a.feature:12");
+    }
+
+    #[test]
+    fn flaky_scenarios_are_those_that_failed_in_some_runs_only() {
+        let run = |path: &str, line: usize, failure: Option<&str>| ScenarioRun {
+            key: ScenarioKey {
+                path: path.to_owned(),
+                line,
+            },
+            name: format!("s{line}"),
+            status: if failure.is_some() {
+                ScenarioStatus::Failed
+            } else {
+                ScenarioStatus::Passed
+            },
+            failure: failure.map(str::to_owned),
+            col: 1,
+            keyword: "Scenario".to_owned(),
+            rule: None,
+            tags: Vec::new(),
+            duration: Duration::ZERO,
+            steps: Vec::new(),
+            state: None,
+            retried: Vec::new(),
+            left_out: None,
+        };
+        let mut record = RunRecord::default();
+        record.features.push(FeatureRun {
+            path: "a.feature".to_owned(),
+            scenarios: vec![
+                run("a.feature", 3, None),
+                run("a.feature", 9, Some("always")),
+            ],
+            ..FeatureRun::default()
+        });
+        record.features.push(FeatureRun {
+            path: "a.feature (repeat 2)".to_owned(),
+            scenarios: vec![
+                run("a.feature (repeat 2)", 3, Some("first")),
+                run("a.feature (repeat 2)", 9, Some("always")),
+            ],
+            ..FeatureRun::default()
+        });
+        record.features.push(FeatureRun {
+            path: "a.feature (repeat 3)".to_owned(),
+            scenarios: vec![run("a.feature (repeat 3)", 3, Some("second"))],
+            ..FeatureRun::default()
+        });
+        let flaky = flaky_scenarios(&record);
+        assert_eq!(flaky.len(), 1, "{flaky:?}");
+        let f = &flaky[0];
+        assert_eq!(
+            (f.key.to_string(), f.runs, f.failed),
+            ("a.feature:3".to_owned(), 3, 2)
+        );
+        assert_eq!(f.report, "first");
+        assert!(
+            f.describe().contains("failed 2 of 3 runs"),
+            "{}",
+            f.describe()
+        );
     }
 }

@@ -9,9 +9,11 @@
 //! of defence.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::io::{self, Write};
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 use regex::Regex;
 
@@ -27,9 +29,14 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static SESSION_COOKIE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(connect\.sid=)[^;,\s\x22]+").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"connect\.sid=([^;,\s\x22]+)").expect("valid regex"));
 static API_TOKEN_FIELD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"("api_token"\s*:\s*)"(?:[^"\\]|\\.)*""#).expect("valid regex"));
+    LazyLock::new(|| Regex::new(r#""api_token"\s*:\s*"((?:[^"\\]|\\.)*)""#).expect("valid regex"));
+
+/// The scoped redactors still in use, so that [`Redactor::global`] (panic
+/// messages) knows the secrets of every scenario still running, and forgets
+/// them when the scenario is gone.
+static LIVE_SCOPES: Mutex<Vec<Weak<Mutex<Needles>>>> = Mutex::new(Vec::new());
 
 /// A string that must never be printed. Its `Debug` and `Display` show
 /// only [`MASK`]; the value is read with [`Secret::expose`].
@@ -60,18 +67,71 @@ impl std::fmt::Display for Secret {
     }
 }
 
+/// A set of needles (secrets in all their forms) and the automaton that
+/// finds every one of them in a single pass over a text. The automaton is
+/// built when a text is first masked after a change, not on every add: a
+/// passing scenario learns tokens but never masks anything with them.
+#[derive(Default)]
+struct Needles {
+    set: HashSet<String>,
+    matcher: Option<Arc<AhoCorasick>>,
+}
+
+impl Needles {
+    fn insert(&mut self, forms: Vec<String>) {
+        for form in forms {
+            if form.len() >= MIN_SECRET_LEN && self.set.insert(form) {
+                self.matcher = None;
+            }
+        }
+    }
+
+    /// The automaton, (re)built if the set changed; `None` if empty.
+    fn matcher(&mut self) -> Option<Arc<AhoCorasick>> {
+        if self.set.is_empty() {
+            return None;
+        }
+        if self.matcher.is_none() {
+            // Standard semantics: overlapping matches can all be reported,
+            // so two secrets that overlap in a text are both masked whole.
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&self.set)
+                .expect("literal needles of bounded size always build");
+            self.matcher = Some(Arc::new(built));
+        }
+        self.matcher.clone()
+    }
+}
+
+fn lock(n: &Mutex<Needles>) -> std::sync::MutexGuard<'_, Needles> {
+    // A panic while holding the lock leaves the set whole (inserts are
+    // atomic enough for masking): keep using it rather than mask nothing.
+    n.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Masks known secrets and secret-shaped values in text. Cheap to clone:
-/// clones share the list, so a token captured by one scenario is masked in
-/// every writer's output from then on.
+/// clones share their secrets.
+///
+/// A run has one redactor for the secrets of the whole run (the configured
+/// password and API token); each scenario masks with a [`Redactor::scoped`]
+/// child that also knows the tokens that scenario captured, and drops them
+/// with the scenario. So the cost of masking does not grow with the number
+/// of scenarios run, nor does the memory.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    needles: Arc<RwLock<Vec<String>>>,
+    own: Arc<Mutex<Needles>>,
+    /// The run's secrets, for a scoped redactor.
+    parent: Option<Arc<Mutex<Needles>>>,
+    /// The process-wide redactor also masks every live scope's secrets.
+    global: bool,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.needles.read().map(|v| v.len()).unwrap_or(0);
-        write!(f, "Redactor({n} needles)")
+        let own = lock(&self.own).set.len();
+        let parent = self.parent.as_ref().map_or(0, |p| lock(p).set.len());
+        write!(f, "Redactor({} needles)", own + parent)
     }
 }
 
@@ -81,82 +141,85 @@ impl Redactor {
         Self::default()
     }
 
-    /// The process-wide redactor: it learns every secret any redactor
-    /// learns, for output that has no run at hand (panic messages).
+    /// The process-wide redactor, for output that has no run at hand
+    /// (panic messages): it knows every secret any run redactor learns,
+    /// and the secrets of every scoped redactor still alive.
     pub fn global() -> &'static Redactor {
-        static GLOBAL: LazyLock<Redactor> = LazyLock::new(Redactor::new);
+        static GLOBAL: LazyLock<Redactor> = LazyLock::new(|| Redactor {
+            global: true,
+            ..Redactor::default()
+        });
         &GLOBAL
     }
 
-    /// Registers a secret: its value and the encodings it is sent or
-    /// printed in (URL-encoded, base64, JSON-escaped, `Bearer ...`).
-    pub fn add(&self, secret: &str) {
-        self.add_here(secret);
-        let global = Redactor::global();
-        if !Arc::ptr_eq(&self.needles, &global.needles) {
-            global.add_here(secret);
-        }
+    /// A redactor for one scenario: it masks what `self` masks (now and
+    /// later) and the secrets added to it, which `self` never learns and
+    /// which are forgotten when the last clone of the scoped redactor is
+    /// dropped.
+    pub fn scoped(&self) -> Redactor {
+        let scoped = Redactor {
+            own: Arc::default(),
+            parent: Some(self.parent.clone().unwrap_or_else(|| self.own.clone())),
+            global: false,
+        };
+        let mut live = LIVE_SCOPES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&scoped.own));
+        scoped
     }
 
-    fn add_here(&self, secret: &str) {
+    /// Registers a secret: its value and the encodings it is sent or
+    /// printed in (URL-encoded, base64, JSON-escaped, `Bearer ...`). A run
+    /// redactor also teaches [`Redactor::global`]; a scoped one keeps it.
+    pub fn add(&self, secret: &str) {
         if secret.len() < MIN_SECRET_LEN {
             return;
         }
-        let mut forms: Vec<String> = vec![secret.to_owned()];
-        let url = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
-        forms.push(url.clone());
-        forms.push(url.to_lowercase_hex());
-        let std_b64 = base64::engine::general_purpose::STANDARD;
-        let url_b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        forms.push(std_b64.encode(secret));
-        forms.push(std_b64.encode(secret).trim_end_matches('=').to_owned());
-        forms.push(url_b64.encode(secret));
-        if let Ok(json) = serde_json::to_string(secret) {
-            forms.push(json.trim_matches('"').to_owned());
+        let forms = forms(secret);
+        if self.parent.is_none() && !self.global {
+            lock(&Redactor::global().own).insert(forms.clone());
         }
-        let Ok(mut needles) = self.needles.write() else {
-            return;
-        };
-        // Kept sorted, longest first (so a secret inside a longer encoded
-        // form is masked whole), by binary search: a run learns thousands of
-        // cookie values, and a linear search plus a sort per value made
-        // learning quadratic, under the write lock every writer waits on.
-        for form in forms {
-            if form.len() < MIN_SECRET_LEN {
-                continue;
-            }
-            let found = needles.binary_search_by(|n| {
-                form.len()
-                    .cmp(&n.len())
-                    .then_with(|| n.as_str().cmp(form.as_str()))
-            });
-            if let Err(at) = found {
-                needles.insert(at, form);
-            }
-        }
+        lock(&self.own).insert(forms);
     }
 
-    /// Returns `text` with every known secret and secret-shaped value masked.
+    /// The automata of every needle set this redactor masks with.
+    fn matchers(&self) -> Vec<Arc<AhoCorasick>> {
+        let mut sets: Vec<Arc<Mutex<Needles>>> = vec![self.own.clone()];
+        sets.extend(self.parent.clone());
+        if self.global {
+            let live = LIVE_SCOPES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            sets.extend(live.iter().filter_map(Weak::upgrade));
+        }
+        sets.iter().filter_map(|s| lock(s).matcher()).collect()
+    }
+
+    /// Returns `text` with every known secret and secret-shaped value
+    /// masked. Every occurrence of every needle and pattern is found in
+    /// the original text (overlaps included); each run of overlapping
+    /// occurrences becomes one [`MASK`].
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut out: Cow<'a, str> = Cow::Borrowed(text);
-        if let Ok(needles) = self.needles.read() {
-            for needle in needles.iter() {
-                if out.contains(needle.as_str()) {
-                    out = Cow::Owned(out.replace(needle.as_str(), MASK));
-                }
-            }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for m in self.matchers() {
+            spans.extend(m.find_overlapping_iter(text).map(|m| (m.start(), m.end())));
         }
-        for (re, rep) in [
-            (&*JWT, MASK.to_owned()),
-            (&*SESSION_COOKIE, format!("${{1}}{MASK}")),
-            (&*API_TOKEN_FIELD, format!("${{1}}\"{MASK}\"")),
-        ] {
-            if let Cow::Owned(s) = re.replace_all(&out, rep.as_str()) {
-                out = Cow::Owned(s);
-            }
+        spans.extend(JWT.find_iter(text).map(|m| (m.start(), m.end())));
+        // The value only: `connect.sid=[REDACTED]`, `"api_token": "[REDACTED]"`
+        // (an empty token is an empty span, still shown as the mask).
+        for re in [&*SESSION_COOKIE, &*API_TOKEN_FIELD] {
+            spans.extend(
+                re.captures_iter(text)
+                    .filter_map(|c| c.get(1))
+                    .map(|g| (g.start(), g.end())),
+            );
         }
-        out
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        Cow::Owned(replace_spans(text, spans))
     }
 
     /// Wraps a writer so that everything written through it is masked.
@@ -167,6 +230,51 @@ impl Redactor {
             pending: Vec::new(),
         }
     }
+}
+
+/// `text` with each run of overlapping `spans` replaced by one [`MASK`].
+fn replace_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut iter = spans.into_iter().peekable();
+    while let Some((start, mut end)) = iter.next() {
+        // Overlapping (not merely touching) occurrences are one secret.
+        while let Some(&(s, e)) = iter.peek() {
+            if s >= end {
+                break;
+            }
+            end = end.max(e);
+            iter.next();
+        }
+        if start < at {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(MASK);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A secret and the encodings it is sent or printed in.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms: Vec<String> = vec![secret.to_owned()];
+    let url = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    forms.push(url.to_lowercase_hex());
+    forms.push(url);
+    let std_b64 = base64::engine::general_purpose::STANDARD;
+    let url_b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let b64 = std_b64.encode(secret);
+    forms.push(b64.trim_end_matches('=').to_owned());
+    forms.push(b64);
+    forms.push(url_b64.encode(secret));
+    if let Ok(json) = serde_json::to_string(secret) {
+        forms.push(json.trim_matches('"').to_owned());
+    }
+    forms
 }
 
 trait LowerHex {
@@ -292,6 +400,92 @@ mod tests {
             String::from_utf8(out).unwrap(),
             format!("pass: {MASK}\nnext")
         );
+    }
+
+    #[test]
+    fn a_scoped_redactor_masks_the_runs_secrets_and_its_own_only() {
+        let run = Redactor::new();
+        run.add("run-wide-password");
+        let a = run.scoped();
+        let b = run.scoped();
+        a.add("token-of-scenario-a");
+        b.add("token-of-scenario-b");
+        let text = "run-wide-password token-of-scenario-a token-of-scenario-b";
+        assert_eq!(a.mask(text), format!("{MASK} {MASK} token-of-scenario-b"));
+        assert_eq!(b.mask(text), format!("{MASK} token-of-scenario-a {MASK}"));
+        // The run never learns a scenario's token; a scope sees what the
+        // run learns later.
+        assert_eq!(
+            run.mask(text),
+            format!("{MASK} token-of-scenario-a token-of-scenario-b")
+        );
+        run.add("learnt-later-secret");
+        assert_eq!(a.mask("x learnt-later-secret"), format!("x {MASK}"));
+    }
+
+    #[test]
+    fn the_global_redactor_knows_live_scopes_and_forgets_dropped_ones() {
+        let scope = Redactor::new().scoped();
+        scope.add("live-scope-token-123");
+        let text = "panic: live-scope-token-123";
+        assert_eq!(Redactor::global().mask(text), format!("panic: {MASK}"));
+        drop(scope);
+        assert_eq!(Redactor::global().mask(text), text);
+    }
+
+    #[test]
+    fn many_scopes_leave_nothing_behind() {
+        let run = Redactor::new();
+        for i in 0..2_000 {
+            let s = run.scoped();
+            s.add(&format!("token-number-{i:05}"));
+            assert_eq!(
+                s.mask(&format!("t token-number-{i:05}")),
+                format!("t {MASK}")
+            );
+        }
+        let live = LIVE_SCOPES.lock().unwrap();
+        // Only the scopes other tests hold right now may be counted.
+        assert!(
+            live.iter().filter(|w| w.strong_count() > 0).count() < 100,
+            "dropped scopes are still live"
+        );
+        assert!(live.len() < 200, "{} scopes registered", live.len());
+        assert_eq!(lock(&run.own).set.len(), 0, "the run learnt scoped tokens");
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_whole() {
+        let r = Redactor::new();
+        r.add("abcdefgh");
+        r.add("efghijkl");
+        // Either order of replacement would leave a piece of one of them.
+        assert_eq!(r.mask("<abcdefghijkl>"), format!("<{MASK}>"));
+        // Adjacent (not overlapping) secrets stay two masks.
+        assert_eq!(r.mask("abcdefghefghijkl"), format!("{MASK}{MASK}"));
+    }
+
+    #[test]
+    fn a_secret_inside_a_longer_one_is_masked_once() {
+        let r = Redactor::new();
+        r.add("inner-secret");
+        r.add("outer-inner-secret-tail");
+        assert_eq!(r.mask("x outer-inner-secret-tail y"), format!("x {MASK} y"));
+        assert_eq!(r.mask("x inner-secret y"), format!("x {MASK} y"));
+    }
+
+    #[test]
+    fn patterns_mask_only_the_value() {
+        let r = Redactor::new();
+        assert_eq!(
+            r.mask(r#"{"api_token": "", "x": 1}"#),
+            format!(r#"{{"api_token": "{MASK}", "x": 1}}"#)
+        );
+        assert_eq!(
+            r.mask("set-cookie: connect.sid=s%3Aabc.def; Path=/"),
+            format!("set-cookie: connect.sid={MASK}; Path=/")
+        );
+        assert_eq!(r.mask("nothing secret here"), "nothing secret here");
     }
 
     #[test]

@@ -285,6 +285,7 @@ pub fn summary(out: &mut dyn Write, outcome: &Outcome, elapsed: Duration) {
     lines.extend(outcome.retried.iter().flat_map(|r| r.attempts()));
     lines.extend(outcome.retried.iter().map(|r| r.describe()));
     lines.extend(problem_lines(outcome));
+    lines.extend(stress_lines(outcome));
     if outcome.report_errors.is_empty() {
         for (what, path) in &outcome.reports_written {
             lines.push(format!("report: {what} written to {path}"));
@@ -295,6 +296,23 @@ pub fn summary(out: &mut dyn Write, outcome: &Outcome, elapsed: Duration) {
     for line in lines {
         let _ = writeln!(out, "{line}");
     }
+}
+
+/// A stress run's per-route latency, and each scenario that failed only
+/// in some of its runs, with its first failure's report.
+fn stress_lines(outcome: &Outcome) -> Vec<String> {
+    let Some(stress) = &outcome.stress else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = stress.latencies.iter().map(|l| l.describe()).collect();
+    for f in &stress.flaky {
+        lines.push(f.describe());
+        lines.extend(f.report.lines().map(|l| format!("    {l}")));
+    }
+    if stress.flaky.is_empty() {
+        lines.push("stress: no scenario failed only under load".to_owned());
+    }
+    lines
 }
 
 /// The notice about scenarios left out on purpose, and each of them.

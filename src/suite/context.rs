@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 
 use crate::core::credentials::Credentials;
+use crate::core::latency::Latencies;
 use crate::core::record::{FailedCheck, RetriedRequest};
 use crate::core::redact::{Redactor, Secret};
 use crate::http::Client;
@@ -26,6 +27,9 @@ pub struct SuiteContext {
     pub admin_origin: Option<String>,
     /// Masks secrets in everything the run writes.
     pub redactor: Redactor,
+    /// Every answered request's time per route, in a stress run (`None`
+    /// otherwise: a normal run keeps nothing per request).
+    pub latencies: Option<Latencies>,
     failures: Mutex<Vec<FailedCheck>>,
     retried: Mutex<Vec<RetriedRequest>>,
 }
@@ -41,6 +45,7 @@ impl SuiteContext {
             jwt_secret: credentials.jwt_secret,
             admin_origin: credentials.admin_origin,
             redactor,
+            latencies: None,
             failures: Mutex::new(Vec::new()),
             retried: Mutex::new(Vec::new()),
         }

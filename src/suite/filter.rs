@@ -96,6 +96,12 @@ impl Selection {
         false
     }
 
+    /// Whether the scenario runs (notes nothing: for repeats).
+    pub fn runs(&self, feat: &gherkin::Feature, sc: &gherkin::Scenario) -> bool {
+        let key = (feat.path.clone().unwrap_or_default(), sc.position.line);
+        self.run.contains(&key)
+    }
+
     /// The record of a left-out scenario (plain data: reports read it).
     fn record(
         &self,

@@ -10,7 +10,9 @@
 
 pub mod catalog;
 pub mod context;
+pub mod feed;
 pub mod filter;
+mod masked;
 pub mod run;
 mod steps;
 pub mod world;

@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use cucumber::World as _;
 use cucumber::Writer;
+use cucumber::event::ScenarioFinished;
 use cucumber::writer::{Normalized, Stats, Summarize};
 use futures::FutureExt as _;
 
 use crate::core::record::{LeftOutScenario, ScenarioKey};
 use crate::suite::context::SuiteContext;
+use crate::suite::feed::{Feed, Rounds, Waiting};
 use crate::suite::filter::Selection;
+use crate::suite::masked::MaskFailures;
 use crate::suite::world::AuthWorld;
 
 /// How the scenarios are run.
@@ -24,6 +27,8 @@ pub struct SuiteSettings {
     pub concurrency: usize,
     /// Stop starting scenarios after the first failure.
     pub fail_fast: bool,
+    /// How often every scenario runs (once, unless stress-testing).
+    pub rounds: Rounds,
 }
 
 /// What the scenarios did, as counts and records.
@@ -55,26 +60,40 @@ where
 {
     let left_out = selection.left_out.clone();
     let path_base = selection.path_base.clone();
-    let mut cucumber = AuthWorld::cucumber()
-        .with_writer(writer)
+    let waiting = Arc::new(Waiting::default());
+    let fail_fast = settings.fail_fast;
+    let feed = Feed {
+        selection,
+        // Enough queued to keep every slot busy, few enough that memory
+        // does not grow with the suite.
+        ahead: settings.concurrency.saturating_mul(2).max(32),
+        rounds: settings.rounds,
+        waiting: waiting.clone(),
+    };
+    let stopper = waiting.clone();
+    let mut cucumber = AuthWorld::cucumber::<PathBuf>()
+        .with_parser(feed)
+        .with_writer(MaskFailures(writer))
         // The run is configured by Config alone, never by the process's
         // arguments (the fault catalog test runs many suites in one process).
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .max_concurrent_scenarios(settings.concurrency)
         .fail_on_skipped()
         .before(move |feature, _rule, scenario, world| {
+            waiting.started();
             let key = ScenarioKey::new(feature.path.as_deref(), scenario.position.line, &path_base);
             world.attach(ctx.clone(), &scenario.name, key);
+            async {}.boxed_local()
+        })
+        .after(move |_, _, _, finished, _| {
+            stop_on_failure(fail_fast, finished, &stopper);
             async {}.boxed_local()
         });
     if settings.fail_fast {
         cucumber = cucumber.fail_fast();
     }
-    let writer = cucumber
-        .filter_run(settings.features.clone(), move |f, r, s| {
-            selection.admits(f, r, s)
-        })
-        .await;
+    let writer = cucumber.run(settings.features.clone()).await;
+    let writer = &writer.0;
     let stats = writer.scenarios_stats();
     SuiteResult {
         passed: stats.passed,
@@ -82,5 +101,16 @@ where
         skipped: stats.skipped,
         errors: writer.parsing_errors() + writer.hook_errors(),
         left_out: left_out.list(),
+    }
+}
+
+/// After a failure `--fail-fast` starts nothing more: the feed stops.
+fn stop_on_failure(fail_fast: bool, finished: &ScenarioFinished, waiting: &Waiting) {
+    let failed = matches!(
+        finished,
+        ScenarioFinished::StepFailed(..) | ScenarioFinished::BeforeHookFailed(_)
+    );
+    if fail_fast && failed {
+        waiting.stop();
     }
 }

@@ -16,7 +16,7 @@ use crate::core::echo::echoed_secret;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
 use crate::core::record::{RetriedRequest, ScenarioKey};
-use crate::core::redact::Secret;
+use crate::core::redact::{Redactor, Secret};
 use crate::http::{Extra, Jar};
 use crate::suite::context::SuiteContext;
 
@@ -39,6 +39,9 @@ pub type StepResult = Result<(), StepFailure>;
 pub struct AuthWorld {
     ctx: Option<Arc<SuiteContext>>,
     scenario: String,
+    /// The run's redactor, scoped to this scenario: it learns the tokens
+    /// this scenario receives, and forgets them when the scenario is gone.
+    redactor: Redactor,
     key: Option<ScenarioKey>,
     pub(super) last: Option<Exchange>,
     pub(super) kept: HashMap<String, Exchange>,
@@ -77,9 +80,24 @@ impl AuthWorld {
     /// Gives the scenario its run context, its name and where it is
     /// (called by the `before` hook).
     pub fn attach(&mut self, ctx: Arc<SuiteContext>, scenario: &str, key: ScenarioKey) {
+        self.redactor = ctx.redactor.scoped();
         self.ctx = Some(ctx);
         self.scenario = scenario.to_owned();
         self.key = Some(key);
+    }
+
+    /// The scenario's redactor: the run's secrets and this scenario's tokens.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// A world with `redactor` and nothing else, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn with_redactor(redactor: Redactor) -> AuthWorld {
+        AuthWorld {
+            redactor,
+            ..AuthWorld::default()
+        }
     }
 
     pub(super) fn ctx(&self) -> Arc<SuiteContext> {
@@ -92,7 +110,7 @@ impl AuthWorld {
     pub(super) fn fail(&self, f: Failure) -> StepFailure {
         let ctx = self.ctx();
         ctx.record_failure(&self.scenario, &f.check);
-        StepFailure(f.render(&ctx.redactor))
+        StepFailure(f.render(&self.redactor))
     }
 
     /// A failure of the scenario itself (a phrase it cannot do).
@@ -130,12 +148,25 @@ impl AuthWorld {
         extra: &Extra,
     ) -> Result<&Exchange, StepFailure> {
         let ctx = self.ctx();
+        let started = std::time::Instant::now();
         let sent = ctx
             .client
             .send_traced_with(call, &auth, &body, extra)
             .await
             .map_err(|e| self.fail(Failure::new("transport", format!("no HTTP response: {e}"))))?;
-        learn_secrets(&ctx, &sent.exchange);
+        if let Some(l) = &ctx.latencies {
+            // Retries included: the time the scenario waited for its answer.
+            let path = ctx.client.dialect().route(call).path;
+            l.record(
+                &format!("{} {path}", sent.exchange.method),
+                started.elapsed(),
+            );
+        }
+        learn_secrets(
+            &self.redactor,
+            ctx.client.dialect().session_cookie,
+            &sent.exchange,
+        );
         if !sent.retry_errors.is_empty() {
             ctx.record_retried(RetriedRequest {
                 scenario: self.scenario.clone(),
@@ -252,20 +283,20 @@ impl AuthWorld {
     }
 }
 
-/// Tells the redactor about every secret a response carries.
-fn learn_secrets(ctx: &SuiteContext, ex: &Exchange) {
-    for c in ex.cookies_named(ctx.client.dialect().session_cookie) {
-        ctx.redactor.add(c.value());
+/// Tells the scenario's redactor about every secret a response carries.
+fn learn_secrets(redactor: &Redactor, session_cookie: &str, ex: &Exchange) {
+    for c in ex.cookies_named(session_cookie) {
+        redactor.add(c.value());
     }
     if let Ok(v) = ex.json() {
         for key in ["access_token", "accessToken", "token"] {
             if let Some(t) = v.get(key).and_then(Value::as_str) {
-                ctx.redactor.add(t);
+                redactor.add(t);
             }
         }
         let user = v.get("user").unwrap_or(&v);
         if let Some(t) = user.get("api_token").and_then(Value::as_str) {
-            ctx.redactor.add(t);
+            redactor.add(t);
         }
     }
 }

@@ -57,7 +57,8 @@ impl AuthWorld {
                 "the access token cannot be {what}: it is not a JWT"
             ))
         })?;
-        self.ctx().redactor.add(&altered);
+        // Derived from this scenario's token: this scenario's to mask.
+        self.redactor().add(&altered);
         Ok(Some(Auth::Bearer(Secret::new(altered))))
     }
 
