@@ -494,4 +494,87 @@ mod tests {
         assert_eq!(format!("{s:?} {s}"), format!("{MASK} {MASK}"));
         assert_eq!(s.expose(), "hunter22");
     }
+
+    // The tests below pin what cargo-mutants found unpinned in this file.
+
+    #[test]
+    fn a_secret_of_the_minimum_length_is_masked() {
+        let r = Redactor::new();
+        r.add("abcd");
+        assert_eq!(r.mask("x abcd y"), format!("x {MASK} y"));
+        r.add("abc");
+        assert_eq!(r.mask("x abc y"), "x abc y");
+    }
+
+    #[test]
+    fn a_run_redactor_teaches_the_global_one() {
+        let run = Redactor::new();
+        run.add("run-secret-taught-globally");
+        assert_eq!(
+            Redactor::global().mask("panic: run-secret-taught-globally"),
+            format!("panic: {MASK}")
+        );
+    }
+
+    #[test]
+    fn a_new_scope_keeps_the_older_live_scopes_known_to_the_global_redactor() {
+        let run = Redactor::new();
+        let first = run.scoped();
+        first.add("first-live-scope-token");
+        let _second = run.scoped();
+        assert_eq!(
+            Redactor::global().mask("panic: first-live-scope-token"),
+            format!("panic: {MASK}")
+        );
+    }
+
+    #[test]
+    fn only_the_hex_digits_of_a_percent_encoding_change_case() {
+        // "AB%2FCD": the letters outside the escape keep their case.
+        let r = Redactor::new();
+        r.add("AB/CD");
+        assert_eq!(r.mask("x AB%2fCD y"), format!("x {MASK} y"));
+        assert_eq!(r.mask("x AB%2FCD y"), format!("x {MASK} y"));
+    }
+
+    /// A writer whose output a test can read while it is still in use.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_writer_passes_each_whole_line_on_at_once() {
+        let out = Shared::default();
+        let mut w = Redactor::new().writer(out.clone());
+        w.write_all(
+            b"first line
+second ",
+        )
+        .unwrap();
+        assert_eq!(*out.0.lock().unwrap(), b"first line\n".to_vec());
+        drop(w);
+        assert_eq!(*out.0.lock().unwrap(), b"first line\nsecond ".to_vec());
+    }
+
+    #[test]
+    fn the_redactor_debug_counts_needles_and_shows_none() {
+        let r = Redactor::new();
+        assert_eq!(format!("{r:?}"), "Redactor(0 needles)");
+        r.add("debug-secret-value");
+        let shown = format!("{r:?}");
+        assert!(
+            shown.starts_with("Redactor(") && !shown.starts_with("Redactor(0 "),
+            "{shown}"
+        );
+        assert!(!shown.contains("debug-secret-value"), "{shown}");
+    }
 }
