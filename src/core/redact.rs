@@ -555,11 +555,7 @@ mod tests {
     fn the_writer_passes_each_whole_line_on_at_once() {
         let out = Shared::default();
         let mut w = Redactor::new().writer(out.clone());
-        w.write_all(
-            b"first line
-second ",
-        )
-        .unwrap();
+        w.write_all(b"first line\nsecond ").unwrap();
         assert_eq!(*out.0.lock().unwrap(), b"first line\n".to_vec());
         drop(w);
         assert_eq!(*out.0.lock().unwrap(), b"first line\nsecond ".to_vec());
