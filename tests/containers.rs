@@ -9,6 +9,8 @@
 //! `--include-ignored --test-threads=1` (one at a time: the leak census
 //! counts the whole engine).
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -30,19 +32,6 @@ struct Census {
     containers: BTreeSet<String>,
     networks: BTreeSet<String>,
     volumes: BTreeSet<String>,
-}
-
-/// Without an engine (`DOCKER_HOST` unset and no `/var/run/docker.sock`)
-/// an `--include-ignored` run says so and skips: a bare machine has no
-/// Docker, and `.ci/run` starts one. With `DOCKER_HOST` set, a missing
-/// engine is a failure, not a skip.
-fn no_engine() -> bool {
-    let none =
-        std::env::var_os("DOCKER_HOST").is_none() && !Path::new("/var/run/docker.sock").exists();
-    if none {
-        eprintln!("skipped: no Docker engine (DOCKER_HOST is unset); .ci/run starts one");
-    }
-    none
 }
 
 fn docker_lines(args: &[&str]) -> BTreeSet<String> {
@@ -318,7 +307,7 @@ fn progress(stdout: &str) -> String {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_full_run_passes_and_leaves_nothing_behind() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -348,7 +337,7 @@ fn a_full_run_passes_and_leaves_nothing_behind() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_failing_run_exits_1_and_leaves_nothing_behind() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let features = TempDir::new("features");
@@ -383,7 +372,7 @@ fn a_failing_run_exits_1_and_leaves_nothing_behind() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn sigint_while_the_scenarios_run_exits_130_and_leaves_nothing_behind() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -410,7 +399,7 @@ fn sigint_while_the_scenarios_run_exits_130_and_leaves_nothing_behind() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn sigint_while_medusa_starts_exits_130_and_leaves_nothing_behind() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -454,7 +443,7 @@ fn sigint_while_medusa_starts_exits_130_and_leaves_nothing_behind() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_missing_image_fails_at_once_naming_it_and_the_build_command() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -482,7 +471,7 @@ fn a_missing_image_fails_at_once_naming_it_and_the_build_command() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn no_engine_fails_at_once_saying_how_to_start_one() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let done = run(&[("DOCKER_HOST", "unix:///nonexistent.sock")], QUICK_LIMIT);
@@ -506,7 +495,7 @@ fn no_engine_fails_at_once_saying_how_to_start_one() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_container_that_exits_during_start_up_is_reported_and_removed() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -526,7 +515,7 @@ fn a_container_that_exits_during_start_up_is_reported_and_removed() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();
@@ -562,7 +551,7 @@ fn a_readiness_timeout_is_bounded_shows_the_log_and_removes_everything() {
 #[test]
 #[ignore = "needs a Docker engine: run via .ci/run"]
 fn a_bad_timeout_value_is_refused_before_anything_starts() {
-    if no_engine() {
+    if support::no_engine() {
         return;
     }
     let before = census();

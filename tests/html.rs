@@ -10,6 +10,8 @@
 //! `.ci/html-check.sh` also opens a failing run's report in a real
 //! headless Chromium; this test needs nothing installed.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -208,31 +210,6 @@ fn a_passing_run_has_no_failure_section() {
 
 // ---- same-named scenarios in two files, one retried --------------------
 
-/// Reads one whole HTTP request (head and Content-Length body).
-fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return Some(buf);
-            }
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
 /// Forwards `request` to `upstream` on a connection of its own.
 fn forward(request: &[u8], upstream: std::net::SocketAddr, s: &mut TcpStream) {
     let text = String::from_utf8_lossy(request).into_owned();
@@ -271,7 +248,7 @@ fn proxy(upstream: std::net::SocketAddr, life: Duration) -> (u16, Arc<AtomicUsiz
             let _ = s.set_nonblocking(false);
             let (gets, d) = (gets.clone(), d.clone());
             thread::spawn(move || {
-                let Some(request) = read_request(&mut s) else {
+                let Some(request) = support::read_request(&mut s) else {
                     return;
                 };
                 if request.starts_with(b"GET ") && gets.fetch_add(1, Ordering::SeqCst) == 1 {

@@ -13,6 +13,7 @@
 //! `scripts/build-images.sh`; `.ci/run` runs it with `--include-ignored`).
 
 mod serve_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -221,23 +222,13 @@ fn the_script_goes_red_on_a_backend_that_is_not_the_contract() {
     assert_eq!(check(&wrong, &[]).status.code(), Some(1));
 }
 
-/// Without an engine an `--include-ignored` run says so and skips.
-fn no_engine() -> bool {
-    let none =
-        std::env::var_os("DOCKER_HOST").is_none() && !Path::new("/var/run/docker.sock").exists();
-    if none {
-        eprintln!("skipped: no Docker engine (DOCKER_HOST is unset); .ci/run starts one");
-    }
-    none
-}
-
 #[test]
 #[ignore = "needs a Docker engine with the images: run via .ci/run"]
 fn the_js_client_sees_the_same_from_a_real_medusa_and_from_serve() {
     use medusa_conformance::target::container::{
         ContainerBackend, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE,
     };
-    if no_engine() || node_missing() {
+    if support::no_engine() || node_missing() {
         return;
     }
     npm_ci();

@@ -3,6 +3,8 @@
 //! documented exit code, no panic, and in bounded time. The backends are
 //! small loopback servers started here; each stops by itself.
 
+mod support;
+
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -150,13 +152,6 @@ fn server(
     (port, count)
 }
 
-/// Reads one request head (enough for these GETs and small POSTs).
-fn read_request(s: &mut TcpStream) {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut buf = [0u8; 8192];
-    let _ = s.read(&mut buf);
-}
-
 fn answer(
     status: &str,
     content_type: &str,
@@ -167,12 +162,13 @@ fn answer(
         body.len()
     );
     move |mut s: TcpStream| {
-        read_request(&mut s);
+        read_head(&mut s);
         let _ = s.write_all(text.as_bytes());
     }
 }
 
-/// Reads one request head; returns it (lossy text).
+/// Reads one request head (enough for these GETs and small POSTs);
+/// returns it (lossy text).
 fn read_head(s: &mut TcpStream) -> String {
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = [0u8; 8192];
@@ -346,7 +342,7 @@ fn a_host_that_does_not_resolve_exits_3() {
 #[test]
 fn a_port_that_never_answers_times_out() {
     let (port, _) = server(Duration::from_secs(20), |mut s| {
-        read_request(&mut s);
+        read_head(&mut s);
         thread::sleep(Duration::from_secs(15));
     });
     let run = run_url(
@@ -365,7 +361,7 @@ fn a_port_that_never_answers_times_out() {
 #[test]
 fn an_answer_slower_than_the_timeout_times_out() {
     let (port, _) = server(Duration::from_secs(20), |mut s| {
-        read_request(&mut s);
+        read_head(&mut s);
         thread::sleep(Duration::from_secs(6));
         let _ = s.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 12\r\n\r\nUnauthorized");
     });
@@ -385,7 +381,7 @@ fn an_answer_slower_than_the_timeout_times_out() {
 #[test]
 fn a_connection_closed_mid_response_is_retried_then_reported() {
     let (port, count) = server(Duration::from_secs(20), |mut s| {
-        read_request(&mut s);
+        read_head(&mut s);
         let _ = s.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 100\r\n\r\nUnauth");
     });
     let run = run_url(
@@ -484,7 +480,7 @@ fn a_redirect_to_another_host_is_not_followed() {
     );
     let location = format!("http://localhost:{elsewhere}/admin/auth");
     let (port, _) = server(Duration::from_secs(20), move |mut s| {
-        read_request(&mut s);
+        read_head(&mut s);
         let _ = s.write_all(
             format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n")
                 .as_bytes(),
@@ -705,31 +701,6 @@ fn a_feature_file_that_does_not_parse_is_red() {
 
 // ---- retries -----------------------------------------------------------
 
-/// Reads one whole HTTP request (head and Content-Length body).
-fn read_whole_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return Some(buf);
-            }
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
 #[test]
 fn transport_errors_are_retried_and_shown_in_every_output() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -748,7 +719,7 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
     // scheduled: a shared "every third GET" counter could hit the retries
     // of one request four times in a row, more than the 3 retries allowed.
     let (port, _) = server(Duration::from_secs(60), move |mut s| {
-        let Some(request) = read_whole_request(&mut s) else {
+        let Some(request) = support::read_request(&mut s) else {
             return;
         };
         if request.starts_with(b"GET ") && first.lock().unwrap().insert(request.clone()) {
@@ -873,7 +844,7 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
 fn sigint_and_sigterm_stop_a_run_with_exit_130() {
     for signal in ["INT", "TERM"] {
         let (port, reached) = server(Duration::from_secs(30), |mut s| {
-            read_request(&mut s);
+            read_head(&mut s);
             thread::sleep(Duration::from_secs(25));
         });
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_medusa-conformance"));
