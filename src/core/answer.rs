@@ -226,30 +226,14 @@ mod tests {
     use super::*;
     use crate::core::contract::{Call, V1};
     use crate::core::redact::Redactor;
-    use http::{HeaderMap, HeaderValue};
+    use http::HeaderValue;
 
     const USER: &str = r#"{"user":{"id":"usr_01","role":"member","email":"a@example.com","first_name":null,"last_name":null,"api_token":null,"created_at":"2026-11-29T14:35:53.510Z","updated_at":"2026-11-29T14:35:53.510Z","deleted_at":null,"metadata":null}}"#;
     const JSON: &str = "application/json; charset=utf-8";
     const TEXT: &str = "text/plain; charset=utf-8";
 
     fn ex(call: Call, status: u16, ct: Option<&str>, body: &str) -> Exchange {
-        let route = V1.route(call);
-        let mut headers = HeaderMap::new();
-        if let Some(ct) = ct {
-            headers.insert("content-type", HeaderValue::from_str(ct).unwrap());
-        }
-        Exchange {
-            call,
-            method: route.method.into(),
-            path: route.path.into(),
-            request_headers: vec![("content-type".into(), "application/json".into())],
-            request_body: Some(r#"{"email":"a@b.co","password":"hunter22"}"#.into()),
-            status,
-            headers,
-            body: body.as_bytes().to_vec(),
-            truncated: false,
-            retries: 0,
-        }
+        crate::core::exchange::testing::answer(call, status, ct, body)
     }
 
     fn check(e: &Exchange) -> Result<(), String> {

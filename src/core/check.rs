@@ -303,23 +303,10 @@ pub fn same_messages(expected: &str, actual: &str) -> Result<(), Failure> {
 mod tests {
     use super::*;
     use crate::core::contract::Call;
-    use http::{HeaderMap, HeaderValue};
+    use http::HeaderValue;
 
     fn exchange(status: u16, ct: &str, body: &str) -> Exchange {
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", HeaderValue::from_str(ct).unwrap());
-        Exchange {
-            call: Call::CreateSession,
-            method: "POST".into(),
-            path: "/admin/auth".into(),
-            request_headers: vec![("content-type".into(), "application/json".into())],
-            request_body: Some(r#"{"email":"a@b.co","password":"hunter22"}"#.into()),
-            status,
-            headers,
-            body: body.as_bytes().to_vec(),
-            truncated: false,
-            retries: 0,
-        }
+        crate::core::exchange::testing::answer(Call::CreateSession, status, Some(ct), body)
     }
 
     #[test]

@@ -140,3 +140,34 @@ impl Exchange {
         crate::core::cookies::set_cookies_named(&self.set_cookies(), name)
     }
 }
+
+/// Exchanges for the unit tests of the checks.
+#[cfg(test)]
+pub(crate) mod testing {
+    use http::{HeaderMap, HeaderValue};
+
+    use super::Exchange;
+    use crate::core::contract::{Call, V1};
+
+    /// An answer to `call` on its v1 route, sent as a JSON login (with a
+    /// password the tests expect to see masked).
+    pub(crate) fn answer(call: Call, status: u16, ct: Option<&str>, body: &str) -> Exchange {
+        let route = V1.route(call);
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = ct {
+            headers.insert("content-type", HeaderValue::from_str(ct).unwrap());
+        }
+        Exchange {
+            call,
+            method: route.method.into(),
+            path: route.path.into(),
+            request_headers: vec![("content-type".into(), "application/json".into())],
+            request_body: Some(r#"{"email":"a@b.co","password":"hunter22"}"#.into()),
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            retries: 0,
+        }
+    }
+}
