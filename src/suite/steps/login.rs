@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(w.last.map(|e| e.status), Some(401));
     }
 
-    use crate::suite::steps::testing::{PASSWORD, USER_JSON, against};
+    use crate::suite::steps::testing::{PASSWORD, USER_JSON, against, ok_json};
 
     /// A backend that logs anyone in, and knows no session.
     fn logs_in(method: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
@@ -332,13 +332,7 @@ mod tests {
         });
         assert!(r.is_ok());
         assert_eq!(w.last.unwrap().status, 401, "the refused answer is kept");
-        let accepts = |_: &str, _: &str, _: &str| {
-            (
-                200,
-                vec!["content-type: application/json; charset=utf-8".to_owned()],
-                format!(r#"{{"user":{USER_JSON}}}"#),
-            )
-        };
+        let accepts = |_: &str, _: &str, _: &str| ok_json(format!(r#"{{"user":{USER_JSON}}}"#));
         let (r, _) = against(accepts, async |w| {
             w.last = Some(refused_with_cookie.clone());
             no_logged_in_session(w).await

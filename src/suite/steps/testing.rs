@@ -104,6 +104,15 @@ pub(super) fn with_last(mut w: AuthWorld, ex: Exchange) -> AuthWorld {
 /// status, extra header lines and a body.
 pub(super) type Reply = fn(&str, &str, &str) -> (u16, Vec<String>, String);
 
+/// A canned reply: 200 with a JSON body.
+pub(super) fn ok_json(body: impl Into<String>) -> (u16, Vec<String>, String) {
+    (
+        200,
+        vec!["content-type: application/json; charset=utf-8".to_owned()],
+        body.into(),
+    )
+}
+
 /// A loopback HTTP/1.1 server that answers every request with `reply`
 /// (one request per connection); its base URL. A mock for the steps'
 /// unit tests only: the suite's own tests run against the reference

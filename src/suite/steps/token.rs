@@ -160,13 +160,9 @@ mod tests {
 
     #[test]
     fn having_a_token_keeps_the_answers_token() {
-        use crate::suite::steps::testing::against;
+        use crate::suite::steps::testing::{against, ok_json};
         let token = |_: &str, _: &str, _: &str| {
-            (
-                200,
-                vec!["content-type: application/json; charset=utf-8".to_owned()],
-                r#"{"access_token":"canned-token-value"}"#.to_owned(),
-            )
+            ok_json(r#"{"access_token":"canned-token-value"}"#.to_owned())
         };
         let (r, w) = against(token, async |w| have_token(w).await);
         assert!(r.is_ok());

@@ -508,14 +508,8 @@ mod tests {
 
     #[test]
     fn the_secret_is_right_only_if_a_token_signed_with_it_is_accepted() {
-        use crate::suite::steps::testing::{USER_JSON, against};
-        let accepted = |_: &str, _: &str, _: &str| {
-            (
-                200,
-                vec!["content-type: application/json; charset=utf-8".to_owned()],
-                format!(r#"{{"user":{USER_JSON}}}"#),
-            )
-        };
+        use crate::suite::steps::testing::{USER_JSON, against, ok_json};
+        let accepted = |_: &str, _: &str, _: &str| ok_json(format!(r#"{{"user":{USER_JSON}}}"#));
         let (r, w) = against(accepted, async |w| secret_is_right(w).await);
         assert!(r.is_ok());
         let sent = &w.last.unwrap().request_headers;
