@@ -4,6 +4,7 @@
 use rand::distr::{Alphanumeric, SampleString as _};
 use testcontainers::GenericImage;
 
+use super::MedusaVersion;
 use crate::core::redact::Secret;
 
 /// An image reference split the way testcontainers wants it.
@@ -63,15 +64,22 @@ pub(super) struct Secrets {
 }
 
 impl Secrets {
-    pub(super) fn random() -> Secrets {
+    /// Fresh values; the API token in the form `version` uses (v2: a
+    /// secret API key, `sk_` and 48 letters or digits, which the v2 image
+    /// sets as the token of the key it creates).
+    pub(super) fn random(version: MedusaVersion) -> Secrets {
         let mut rng = rand::rng();
         let mut one = |len: usize| Secret::new(Alphanumeric.sample_string(&mut rng, len));
+        let api_token = match version {
+            MedusaVersion::V1 => one(32),
+            MedusaVersion::V2 => Secret::new(format!("sk_{}", one(48).expose())),
+        };
         Secrets {
             postgres_password: one(24),
             jwt_secret: one(40),
             cookie_secret: one(40),
             admin_password: one(24),
-            api_token: one(32),
+            api_token,
         }
     }
 
@@ -109,5 +117,26 @@ mod tests {
         assert!(r("").is_err());
         assert!(r("a b").is_err());
         assert!(r("x@sha256:abc").unwrap_err().contains("digest"));
+    }
+
+    #[test]
+    fn a_v2_api_token_is_a_secret_key_and_a_v1_token_is_not() {
+        let v1 = Secrets::random(MedusaVersion::V1);
+        assert_eq!(v1.api_token.expose().len(), 32);
+        assert!(
+            v1.api_token
+                .expose()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        );
+        let v2 = Secrets::random(MedusaVersion::V2);
+        let key = v2.api_token.expose();
+        // the form the image's v2tool.js accepts: sk_ and 16 or more letters or digits
+        assert!(
+            key.starts_with("sk_") && key.len() == 51,
+            "{} chars",
+            key.len()
+        );
+        assert!(key[3..].chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }

@@ -1,5 +1,6 @@
-//! `MEDUSA_TARGET=container`: PostgreSQL and Medusa v1 started as
-//! containers for one run (testcontainers), removed when it ends.
+//! `MEDUSA_TARGET=container`: PostgreSQL and Medusa (v1, or v2 with
+//! [`ContainerBackend::start_version`]) started as containers for one run
+//! (testcontainers), removed when it ends.
 //!
 //! [`ContainerBackend::start`] checks that a Docker engine answers and that
 //! both images are there (no pull is tried: a missing image is named, with
@@ -7,7 +8,8 @@
 //! `medusa-conformance-<run id>`, starts PostgreSQL and then Medusa on it
 //! (random database password, JWT and cookie secrets, admin password and
 //! API token), waits for each container's ready line on its stdout and
-//! then for `POST /admin/auth` to answer 200. All of it within
+//! then for `POST /admin/auth` (v2: `POST /auth/user/emailpass`) to answer
+//! 200. All of it within
 //! [`ContainerSettings::startup_timeout`] (`MEDUSA_CONTAINER_TIMEOUT_SECS`,
 //! read by the command line, default 180).
 //!
@@ -58,6 +60,8 @@ pub const RUN_LABEL: &str = "org.medusa-conformance.run";
 pub const BUILD_COMMAND: &str = "scripts/build-images.sh";
 /// The Medusa image used unless `MEDUSA_IMAGE` says otherwise.
 pub const DEFAULT_MEDUSA_IMAGE: &str = "medusa-conformance/medusa-v1:1.20.11";
+/// The Medusa v2 image ([`MedusaVersion::V2`]'s default).
+pub const DEFAULT_MEDUSA_V2_IMAGE: &str = "medusa-conformance/medusa-v2:2.21.2";
 /// The PostgreSQL image used unless `MEDUSA_POSTGRES_IMAGE` says otherwise.
 pub const DEFAULT_POSTGRES_IMAGE: &str = "medusa-conformance/postgres:15";
 /// Medusa's `admin_cors`: the origins of the v1 admin dashboard (Medusa's
@@ -68,6 +72,9 @@ pub const ADMIN_ORIGIN: &str = "http://localhost:7000";
 
 /// What the Medusa image prints on stdout once `/health` answers.
 const MEDUSA_READY: &str = "medusa-conformance: medusa-v1 ready on port 9000";
+/// What the Medusa v2 image prints once `/health` answers and its secret
+/// API key authenticates (a timing in parentheses follows).
+const MEDUSA_V2_READY: &str = "medusa-conformance: medusa-v2 ready on port 9000";
 /// What PostgreSQL prints on stdout once the real server accepts connections.
 const POSTGRES_READY: &str = "database system is ready to accept connections";
 const MEDUSA_PORT: u16 = 9000;
@@ -77,6 +84,49 @@ const ENGINE_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Log lines shown when a container fails.
 const LOG_TAIL: usize = 20;
+
+/// Which Medusa a container run starts. The image must be built from the
+/// matching `docker/medusa-v*/` folder: the version decides the ready line
+/// waited for, the login that proves the admin is seeded and the form of
+/// the API token (v2: a secret key `sk_...`, sent as HTTP Basic).
+///
+/// Nothing reads it from the environment yet: the command line's dialect
+/// setting (`--dialect`, `MEDUSA_DIALECT`) is meant to choose it and pass it
+/// to [`ContainerBackend::start_version`], with
+/// [`MedusaVersion::default_image`] when `MEDUSA_IMAGE` is not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MedusaVersion {
+    /// Medusa 1.20.11 ([`DEFAULT_MEDUSA_IMAGE`]).
+    #[default]
+    V1,
+    /// Medusa 2.21.2 ([`DEFAULT_MEDUSA_V2_IMAGE`]).
+    V2,
+}
+
+impl MedusaVersion {
+    /// The image built for this version by [`BUILD_COMMAND`].
+    pub fn default_image(self) -> &'static str {
+        match self {
+            MedusaVersion::V1 => DEFAULT_MEDUSA_IMAGE,
+            MedusaVersion::V2 => DEFAULT_MEDUSA_V2_IMAGE,
+        }
+    }
+
+    /// The image's folder under `docker/` (and its `--only` name).
+    fn dir(self) -> &'static str {
+        match self {
+            MedusaVersion::V1 => "medusa-v1",
+            MedusaVersion::V2 => "medusa-v2",
+        }
+    }
+
+    fn ready_line(self) -> &'static str {
+        match self {
+            MedusaVersion::V1 => MEDUSA_READY,
+            MedusaVersion::V2 => MEDUSA_V2_READY,
+        }
+    }
+}
 
 /// What a container start-up needs to know (all of it from `Config`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +170,7 @@ pub struct ContainerBackend {
     /// In front of Medusa in production mode; dropped (stopped) first.
     proxy: Option<TlsProxy>,
     resources: Resources,
+    version: MedusaVersion,
 }
 
 impl ContainerBackend {
@@ -133,11 +184,21 @@ impl ContainerBackend {
         Self::start_with(&ContainerSettings::new(medusa_image, postgres_image), out).await
     }
 
-    /// Starts the containers, seeds the admin, waits until Medusa answers.
-    /// Writes one progress line per step to `out`. On error, whatever was
-    /// created is removed first.
+    /// Starts Medusa v1; see [`ContainerBackend::start_version`].
     pub async fn start_with(
         settings: &ContainerSettings,
+        out: &mut dyn Write,
+    ) -> Result<ContainerBackend, TargetError> {
+        Self::start_version(settings, MedusaVersion::V1, out).await
+    }
+
+    /// Starts the containers with `settings.medusa_image` run as a Medusa of
+    /// `version`, seeds the admin (and its API token), waits until Medusa
+    /// answers. Writes one progress line per step to `out`. On error,
+    /// whatever was created is removed first.
+    pub async fn start_version(
+        settings: &ContainerSettings,
+        version: MedusaVersion,
         out: &mut dyn Write,
     ) -> Result<ContainerBackend, TargetError> {
         let setup = |message: String| TargetError::Setup(message);
@@ -152,7 +213,7 @@ impl ContainerBackend {
             .await
             .map_err(setup)?;
 
-        let secrets = Secrets::random();
+        let secrets = Secrets::random(version);
         let redactor = Redactor::new();
         for s in secrets.all() {
             redactor.add(s.expose());
@@ -167,6 +228,7 @@ impl ContainerBackend {
             budget: settings.startup_timeout,
             host,
             tls: settings.tls,
+            version,
         };
         let mut progress = Progress { out, open: false };
         match plan.run(&mut resources, &mut progress).await {
@@ -184,6 +246,7 @@ impl ContainerBackend {
                     cookie_secret: secrets.cookie_secret,
                     proxy,
                     resources,
+                    version,
                 })
             }
             Err(message) => {
@@ -208,7 +271,12 @@ impl ContainerBackend {
         &self.admin_password
     }
 
-    /// The seeded admin's API token.
+    /// The Medusa this backend runs.
+    pub fn version(&self) -> MedusaVersion {
+        self.version
+    }
+
+    /// The seeded admin's API token (v2: the secret API key `sk_...`).
     pub fn api_token(&self) -> &Secret {
         &self.api_token
     }
@@ -285,5 +353,26 @@ mod tests {
     #[test]
     fn the_admin_origin_is_one_admin_cors_allows() {
         assert!(ADMIN_CORS.split(',').any(|o| o == ADMIN_ORIGIN));
+    }
+
+    #[test]
+    fn each_version_has_its_own_image_folder_and_ready_line() {
+        assert_eq!(MedusaVersion::default(), MedusaVersion::V1);
+        for v in [MedusaVersion::V1, MedusaVersion::V2] {
+            // the image is named after its folder, and so is its ready line
+            assert!(
+                v.default_image().contains(&format!("/{}:", v.dir())),
+                "{v:?}"
+            );
+            assert!(
+                v.ready_line()
+                    .contains(&format!(" {} ready on port {MEDUSA_PORT}", v.dir())),
+                "{v:?}"
+            );
+        }
+        assert_ne!(
+            MedusaVersion::V1.ready_line(),
+            MedusaVersion::V2.ready_line()
+        );
     }
 }
