@@ -68,7 +68,7 @@ pub enum TargetError {
     },
     /// The backend answered the preflight request in a way no working
     /// Medusa-compatible backend does.
-    #[error("the backend at {url} is not answering as a Medusa v1 backend: {reason}\n  fix: {fix}")]
+    #[error("the backend at {url} is not answering as a Medusa backend: {reason}\n  fix: {fix}")]
     Unhealthy {
         /// Base URL tried.
         url: String,
