@@ -1,4 +1,4 @@
-@credentials
+@credentials @v1
 Feature: Credentials are matched exactly
   The password and the API token must match exactly: another letter case,
   a character more or less, or surrounding spaces are refused. The e-mail

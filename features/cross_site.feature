@@ -1,4 +1,4 @@
-@cross-site
+@cross-site @v1
 Feature: Cross-site request shapes are refused (login CSRF)
   A page on another site can make a browser post a form, text/plain or
   multipart/form-data to any URL without a CORS preflight; a backend that

@@ -1,4 +1,4 @@
-@tokens
+@tokens @v1
 Feature: Bearer access tokens in depth (getToken, and whoami with a bearer JWT)
   An access token is an HS256 JWT that says only whom it is for, for which
   domain, when it was issued and when it expires: anyone holding it can read

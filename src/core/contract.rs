@@ -124,6 +124,8 @@ pub struct Dialect {
     pub api_token_header: &'static str,
     /// How the API token is written in that header.
     pub api_token_form: TokenForm,
+    /// The key of the token in a token answer (`access_token`, `token`).
+    pub token_key: &'static str,
     /// Whether logging in with a cookie takes a bearer token first (v2:
     /// `CreateSession` is sent with the token `GetToken` gave, no body).
     pub session_from_token: bool,
@@ -208,6 +210,20 @@ impl Dialect {
     /// Whether the dialect has `call`.
     pub fn has(&self, call: Call) -> bool {
         (self.routes)(call).is_some()
+    }
+
+    /// The schema a feature file's `name` stands for in an answer to
+    /// `call`: the feature files name v1's schemas, and a v1 success or
+    /// error schema stands for this dialect's success body of the same
+    /// call, or its error body. So one feature file reads the same for
+    /// both dialects.
+    pub fn schema_for(&self, name: SchemaName, call: Call) -> SchemaName {
+        let v1_success = V1.has(call) && V1.route(call).success_schema() == Some(name);
+        match self.has(call).then(|| self.route(call).success_schema()) {
+            Some(Some(own)) if v1_success => own,
+            _ if name == V1.error_schema => self.error_schema,
+            _ => name,
+        }
     }
 
     /// The dialect named `name` (`v1`, `v2`).
@@ -318,6 +334,7 @@ pub static V1: Dialect = Dialect {
     session_cookie: "connect.sid",
     api_token_header: "x-medusa-access-token",
     api_token_form: TokenForm::Raw,
+    token_key: "access_token",
     session_from_token: false,
     json_content_type: V1_JSON,
     error_schema: SchemaName::Error,
@@ -339,13 +356,10 @@ pub static V1: Dialect = Dialect {
 const V2_JSON: &str = "application/json; charset=utf-8";
 
 /// The auth middleware's refusal on every authenticated v2 route
-/// (`/admin/*`, `/auth/session`, `/auth/token/refresh`): bare JSON, no
-/// `type`, exactly these bytes.
-const V2_MIDDLEWARE_401: Answer = Answer {
-    status: 401,
-    content_type: Some(V2_JSON),
-    body: BodyRule::Text(r#"{"message":"Unauthorized"}"#),
-};
+/// (`/admin/*`, `/auth/session`, `/auth/token/refresh`): `{message}`
+/// alone, no `type` (the message is `Unauthorized` but for a secret key
+/// sent as a bearer or a token awaiting MFA).
+const V2_MIDDLEWARE_401: Answer = v2_json(401, SchemaName::V2Unauthorized);
 
 /// A v2 answer with a JSON body matching `schema`.
 const fn v2_json(status: u16, schema: SchemaName) -> Answer {
@@ -411,6 +425,7 @@ pub static V2: Dialect = Dialect {
     session_cookie: "connect.sid",
     api_token_header: "authorization",
     api_token_form: TokenForm::BasicUser,
+    token_key: "token",
     session_from_token: true,
     json_content_type: V2_JSON,
     error_schema: SchemaName::V2Error,
@@ -449,11 +464,13 @@ pub enum SchemaName {
     V2SessionRes,
     /// v2: `{ type, message }`.
     V2Error,
+    /// v2: `{ message }` (the auth middleware's 401).
+    V2Unauthorized,
 }
 
 impl SchemaName {
     /// Every schema, in file order.
-    pub const ALL: [SchemaName; 9] = [
+    pub const ALL: [SchemaName; 10] = [
         SchemaName::AdminAuthRes,
         SchemaName::AdminBearerAuthRes,
         SchemaName::User,
@@ -463,6 +480,7 @@ impl SchemaName {
         SchemaName::V2UserRes,
         SchemaName::V2SessionRes,
         SchemaName::V2Error,
+        SchemaName::V2Unauthorized,
     ];
 
     /// The name used in feature files and file names.
@@ -477,6 +495,7 @@ impl SchemaName {
             SchemaName::V2UserRes => "V2UserRes",
             SchemaName::V2SessionRes => "V2SessionRes",
             SchemaName::V2Error => "V2Error",
+            SchemaName::V2Unauthorized => "V2Unauthorized",
         }
     }
 
@@ -496,6 +515,7 @@ impl SchemaName {
             SchemaName::V2UserRes => include_str!("../../schemas/V2UserRes.json"),
             SchemaName::V2SessionRes => include_str!("../../schemas/V2SessionRes.json"),
             SchemaName::V2Error => include_str!("../../schemas/V2Error.json"),
+            SchemaName::V2Unauthorized => include_str!("../../schemas/V2Unauthorized.json"),
         }
     }
 }
@@ -783,7 +803,16 @@ mod tests {
         assert_eq!(V2.route(Call::RefreshToken).path, "/auth/token/refresh");
         assert_eq!(
             V2.route(Call::GetSession).unauthorized.body,
-            BodyRule::Text(V2.signature.body)
+            BodyRule::Json(SchemaName::V2Unauthorized)
+        );
+        let sig: Value = serde_json::from_str(V2.signature.body).unwrap();
+        assert!(keywords(SchemaName::V2Unauthorized, &sig).is_empty());
+        assert!(
+            !keywords(
+                SchemaName::V2Unauthorized,
+                &json!({"type": "unauthorized", "message": "m"})
+            )
+            .is_empty()
         );
     }
 
@@ -804,6 +833,25 @@ mod tests {
             );
         }
         assert!(DialectChoice::parse("V2").is_none());
+        // The feature files' v1 names stand for the dialect's schema.
+        use SchemaName::*;
+        assert_eq!(V2.schema_for(AdminAuthRes, Call::GetSession), V2UserRes);
+        assert_eq!(
+            V2.schema_for(AdminAuthRes, Call::CreateSession),
+            V2SessionRes
+        );
+        assert_eq!(
+            V2.schema_for(AdminBearerAuthRes, Call::GetToken),
+            V2AuthToken
+        );
+        assert_eq!(V2.schema_for(Error, Call::GetToken), V2Error);
+        assert_eq!(V2.schema_for(V2UserRes, Call::GetSession), V2UserRes);
+        assert_eq!(V2.schema_for(AdminAuthRes, Call::GetToken), AdminAuthRes);
+        for call in [Call::GetSession, Call::CreateSession, Call::GetToken] {
+            for name in SchemaName::ALL {
+                assert_eq!(V1.schema_for(name, call), name);
+            }
+        }
         assert_eq!(DialectChoice::default().name(), "auto");
     }
 
@@ -815,6 +863,6 @@ mod tests {
         assert_eq!(SchemaName::parse("Users"), None);
         assert!(When::BodyNotJson.describe().contains("not a JSON object"));
         assert!(When::BearerSent.describe().contains("bearer token"));
-        assert_eq!(format!("{:?}", Schemas::get()), "Schemas(9 compiled)");
+        assert_eq!(format!("{:?}", Schemas::get()), "Schemas(10 compiled)");
     }
 }

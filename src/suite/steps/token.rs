@@ -13,17 +13,19 @@ async fn have_token(w: &mut AuthWorld) -> StepResult {
     let (_, body) = w
         .admin_precondition(Call::GetToken, "get an access token")
         .await?;
-    w.access_token = body["access_token"].as_str().map(Secret::new);
+    let key = w.ctx().client.dialect().token_key;
+    w.access_token = body[key].as_str().map(Secret::new);
     Ok(())
 }
 
 #[then("the response does not contain an access token")]
 async fn no_access_token(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
-    let keys = ex
-        .json()
-        .ok()
-        .is_some_and(|v| v.get("access_token").is_some() || v.get("accessToken").is_some());
+    let keys = ex.json().ok().is_some_and(|v| {
+        ["access_token", "accessToken", "token"]
+            .iter()
+            .any(|k| v.get(k).is_some())
+    });
     let jwt_shaped = ex
         .body_text()
         .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
@@ -67,7 +69,9 @@ fn jwt_problem(token: &str) -> Option<String> {
 async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let body = w.require_json(ex)?;
-    let token = body["access_token"].as_str().unwrap_or_default();
+    let token = body[w.ctx().client.dialect().token_key]
+        .as_str()
+        .unwrap_or_default();
     match jwt_problem(token) {
         None => {
             w.access_token = Some(Secret::new(token));
