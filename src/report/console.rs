@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::core::check::DIFF_HEADER;
-use crate::core::record::{Outcome, ScenarioRun, ScenarioStatus, StepStatus};
+use crate::core::record::{Outcome, ScenarioRun, ScenarioStatus, StepStatus, other_dialect_only};
 use crate::core::redact::Redactor;
 
 /// When the console uses colours.
@@ -320,11 +320,25 @@ fn left_out_lines(outcome: &Outcome) -> Vec<String> {
     if outcome.left_out.is_empty() {
         return Vec::new();
     }
-    let mut lines = vec![format!(
-        "notice: {} scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
-         set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them",
-        outcome.left_out.len()
-    )];
+    let dialect = outcome
+        .left_out
+        .iter()
+        .filter(|s| other_dialect_only(&s.reason))
+        .count();
+    let settings = outcome.left_out.len() - dialect;
+    let mut lines = Vec::new();
+    if settings > 0 {
+        lines.push(format!(
+            "notice: {settings} scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
+             set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them"
+        ));
+    }
+    if dialect > 0 {
+        lines.push(format!(
+            "notice: {dialect} scenario(s) tagged with the other dialect (@v1 or @v2) were left out, not run: \
+             they check what only that Medusa version has"
+        ));
+    }
     lines.extend(
         outcome
             .left_out

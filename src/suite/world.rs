@@ -204,12 +204,31 @@ impl AuthWorld {
                 .clone());
         }
         let ex = self.send(Call::GetToken, Auth::None, body).await?.clone();
-        match self.token_in(&ex) {
-            Some(token) if ex.status == 200 => Ok(self
-                .send(Call::CreateSession, Auth::Bearer(token), Body::None)
-                .await?
-                .clone()),
-            _ => Ok(ex),
+        let Some(token) = self.token_in(&ex).filter(|_| ex.status == 200) else {
+            return Ok(ex);
+        };
+        let extra = self.https_hint();
+        Ok(self
+            .send_with(Call::CreateSession, Auth::Bearer(token), Body::None, &extra)
+            .await?
+            .clone())
+    }
+
+    /// What a v2 session request adds over plain http: `medusa start`
+    /// runs in production mode and sets its session cookie only for
+    /// https, so the harness says what the TLS proxy in front of such a
+    /// backend says (`X-Forwarded-Proto: https`; the cookie is then
+    /// `Secure`, and sent back by hand). Over https, nothing.
+    pub(super) fn https_hint(&self) -> Extra {
+        let ctx = self.ctx();
+        let headers = if ctx.client.base_url().scheme() == "http" {
+            vec![("x-forwarded-proto".to_owned(), "https".to_owned())]
+        } else {
+            Vec::new()
+        };
+        Extra {
+            headers,
+            ..Extra::default()
         }
     }
 
