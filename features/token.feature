@@ -74,3 +74,44 @@ Feature: Get an access token (v1: POST /admin/auth/token; v2: POST /auth/user/em
     Then the response status is 400
     And the response body, if JSON, is an "invalid_data" error
     And the response does not contain an access token
+
+  @v2
+  Scenario: A token refreshed with a bearer token is a new token the backend accepts
+    Given I have an access token for the admin
+    When I refresh the access token with the access token as a bearer
+    Then the response status is 200
+    And the response body matches the "V2AuthToken" schema
+    And the access token is a well-formed JWT
+    When I ask who I am with the access token as a bearer
+    Then the response status is 200
+    And the response user has the admin's e-mail
+
+  @v2
+  Scenario: A token refreshed with the session cookie is a token the backend accepts
+    Given I am logged in as the admin
+    When I refresh the access token with the session cookie
+    Then the response status is 200
+    And the access token is a well-formed JWT
+    When I ask who I am with the access token as a bearer
+    Then the response status is 200
+    And the response user is the user who logged in
+
+  @v2
+  Scenario Outline: A token refresh without valid credentials is refused (<credentials>)
+    Given I am logged in as the admin
+    When I refresh the access token with <credentials>
+    Then the response status is 401
+    And the response does not contain an access token
+
+    Examples:
+      | credentials                               |
+      | no credentials                            |
+      | a garbage bearer token                    |
+      | a bearer token signed with another secret |
+      | a tampered session cookie                 |
+
+  @v2 @api-token
+  Scenario: A secret API key gets no token
+    When I refresh the access token with the API token
+    Then the response status is 401
+    And the response does not contain an access token

@@ -48,3 +48,10 @@ Feature: Who am I (v1: GET /admin/auth; v2: GET /admin/users/me)
     When I ask who I am with the API token as a bearer
     Then the response status is 401
     And the response does not reveal the user
+
+  @api-token @v2
+  Scenario: Whoami cannot name the owner of a secret API key
+    When I ask who I am with the API token
+    Then the response status is 404
+    And the response is a "not_found" error
+    And the response does not reveal the user

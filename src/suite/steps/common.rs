@@ -77,6 +77,14 @@ async fn error_saying(w: &mut AuthWorld, kind: String, message: String) -> StepR
     check::same_messages(&message, actual).map_err(|f| w.fail(f.with_exchange(ex)))
 }
 
+#[then(regex = r#"^the response is an? "(\w+)" error$"#)]
+async fn error_of_type(w: &mut AuthWorld, kind: String) -> StepResult {
+    let ex = w.last()?;
+    let schema = w.ctx().client.dialect().error_schema;
+    let body = check::schema(ex, schema).map_err(|f| w.fail(f))?;
+    error_type_is(w, ex, &body, &kind)
+}
+
 fn error_type_is(w: &AuthWorld, ex: &Exchange, body: &Value, kind: &str) -> StepResult {
     let actual = body["type"].as_str().unwrap_or("(no type)");
     if actual == kind {

@@ -1,9 +1,10 @@
 //! Access tokens: getting one, and what a (refused) token answer holds.
 
-use cucumber::{given, then};
+use cucumber::{given, then, when};
 
 use crate::core::check::Failure;
 use crate::core::contract::Call;
+use crate::core::exchange::Body;
 use crate::core::jwt;
 use crate::core::redact::Secret;
 use crate::suite::world::{AuthWorld, StepResult};
@@ -15,6 +16,16 @@ async fn have_token(w: &mut AuthWorld) -> StepResult {
         .await?;
     let key = w.ctx().client.dialect().token_key;
     w.access_token = body[key].as_str().map(Secret::new);
+    Ok(())
+}
+
+#[when(regex = r"^I refresh the access token with (.+)$")]
+async fn refresh(w: &mut AuthWorld, phrase: String) -> StepResult {
+    if !w.ctx().client.dialect().has(Call::RefreshToken) {
+        return Err(w.scenario_error("this dialect has no token refresh: tag the scenario @v2"));
+    }
+    let auth = w.credentials(&phrase)?;
+    w.send(Call::RefreshToken, auth, Body::None).await?;
     Ok(())
 }
 
