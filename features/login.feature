@@ -1,11 +1,10 @@
 @login
 Feature: Log in with e-mail and password (v1: POST /admin/auth; v2: POST /auth/user/emailpass, then POST /auth/session)
-  An admin logs in with their e-mail and password. The backend answers with
-  the user (v1) or the session's claims (v2), never a password hash, and a
-  session cookie that the browser keeps for the following requests. Bad
-  credentials are refused without telling whether the e-mail exists;
-  malformed requests are refused. Medusa v2 logs in in two requests: the
-  credentials get a token, and the token opens the cookie session.
+  An admin logs in with their e-mail and password (Medusa v2: the
+  credentials get a token, and the token opens the session). The backend
+  answers with the user (v2: the token's claims), never a password hash,
+  and a session cookie the browser keeps. Bad credentials are refused
+  without telling whether the e-mail exists; malformed requests are refused.
 
   In the request bodies below, {{email}} and {{password}} stand for the
   admin's configured e-mail and password, which never appear in this file.
