@@ -510,7 +510,11 @@ fn libtest_flags_are_accepted_by_a_run() {
     );
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert_eq!(verdict(&all).0, listed(&NOT_V2, &["logout::"]).len(), "{all}");
+    assert_eq!(
+        verdict(&all).0,
+        listed(&NOT_V2, &["logout::"]).len(),
+        "{all}"
+    );
 }
 
 #[test]

@@ -342,6 +342,8 @@ fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
             "reference_api_token_file",
             "MEDUSA_REFERENCE_API_TOKEN",
         )?,
+        // The reference speaks v2 only when asked: `auto` finds it v1.
+        v2: matches!(dialect(inputs)?, DialectChoice::Fixed(d) if d.name == "v2"),
     })
 }
 

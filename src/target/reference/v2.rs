@@ -32,9 +32,16 @@ enum Who {
 }
 
 /// Answers one request in the v2 dialect.
-pub(super) fn handle(b: &Backend, method: &Method, path: &str, headers: &HeaderMap, body: &Bytes) -> Response {
+pub(super) fn handle(
+    b: &Backend,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     let mut session = session::load(b, headers);
-    let protected = path.starts_with("/admin/") || path == "/auth/session" || path == "/auth/token/refresh";
+    let protected =
+        path.starts_with("/admin/") || path == "/auth/session" || path == "/auth/token/refresh";
     let mut resp = match (method.as_str(), path) {
         ("OPTIONS", _) if protected || path.starts_with("/auth/") => preflight(headers),
         ("POST", "/auth/user/emailpass") => login(b, headers, body),
@@ -42,20 +49,29 @@ pub(super) fn handle(b: &Backend, method: &Method, path: &str, headers: &HeaderM
         ("GET", "/admin/users/me") => whoami(b, &session, headers),
         ("DELETE", "/auth/session") => logout(b, &mut session, headers),
         ("POST", "/auth/token/refresh") => refresh(b, &session, headers),
-        ("GET" | "HEAD", "/health") => plain(StatusCode::OK, "text/html; charset=utf-8", "OK".into()),
+        ("GET" | "HEAD", "/health") => {
+            plain(StatusCode::OK, "text/html; charset=utf-8", "OK".into())
+        }
         _ if protected && matches!(identify(b, &session, headers), Who::Nobody) => unauthorized(b),
         _ => not_found(method.as_str(), path),
     };
     let h = resp.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
     session::store_v2(b, &session, &mut resp);
     resp
 }
 
 /// The auth middleware's refusal.
 fn unauthorized(b: &Backend) -> Response {
-    json_response(b, StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+    json_response(
+        b,
+        StatusCode::UNAUTHORIZED,
+        json!({"message": "Unauthorized"}),
+    )
 }
 
 /// Medusa's error handler: `{type, message}`.
@@ -64,7 +80,11 @@ fn error(b: &Backend, status: StatusCode, kind: &str, message: &str) -> Response
         return json_response(b, status, json!({"message": message}));
     }
     if b.on(Fault::ErrorAsHtml) {
-        return plain(status, "text/html; charset=utf-8", format!("<pre>{message}</pre>"));
+        return plain(
+            status,
+            "text/html; charset=utf-8",
+            format!("<pre>{message}</pre>"),
+        );
     }
     json_response(b, status, json!({"type": kind, "message": message}))
 }
@@ -80,10 +100,19 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
             } else {
                 StatusCode::BAD_REQUEST
             };
-            return json_response(b, status, json!({"message": message, "type": "invalid_data"}));
+            return json_response(
+                b,
+                status,
+                json!({"message": message, "type": "invalid_data"}),
+            );
         }
     };
-    let string = |k: &str| parsed.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let string = |k: &str| {
+        parsed
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let refusal = if b.on(Fault::ValidationAs500) {
         StatusCode::INTERNAL_SERVER_ERROR
     } else if b.on(Fault::V2ValidationAs400) {
@@ -92,21 +121,46 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
         StatusCode::UNAUTHORIZED
     };
     let (Some(password), Some(email)) = (string("password"), string("email")) else {
-        let which = if string("password").is_none() { "Password" } else { "Email" };
-        let kind = if refusal == StatusCode::BAD_REQUEST { "invalid_data" } else { "unauthorized" };
+        let which = if string("password").is_none() {
+            "Password"
+        } else {
+            "Email"
+        };
+        let kind = if refusal == StatusCode::BAD_REQUEST {
+            "invalid_data"
+        } else {
+            "unauthorized"
+        };
         return error(b, refusal, kind, &format!("{which} should be a string"));
     };
     let known = b.users.iter().find(|u| {
-        u.email == email || (b.on(Fault::V2EmailCaseInsensitive) && u.email.eq_ignore_ascii_case(email))
+        u.email == email
+            || (b.on(Fault::V2EmailCaseInsensitive) && u.email.eq_ignore_ascii_case(email))
     });
     if b.on(Fault::UserEnumeration) && known.is_none() {
-        return error(b, StatusCode::NOT_FOUND, "not_found", "Invalid email or password");
+        return error(
+            b,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Invalid email or password",
+        );
     }
-    let Some(user) = known.filter(|u| b.password_matches(&u.password, password)).cloned() else {
-        let status = if b.on(Fault::Forbidden403) { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+    let Some(user) = known
+        .filter(|u| b.password_matches(&u.password, password))
+        .cloned()
+    else {
+        let status = if b.on(Fault::Forbidden403) {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         return error(b, status, "unauthorized", "Invalid email or password");
     };
-    let status = if b.on(Fault::Created201) { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if b.on(Fault::Created201) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     json_response(b, status, token_body(b, token(b, &user)))
 }
 
@@ -120,7 +174,8 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, String> {
         .and_then(|v| v.split(';').next())
         .map(|t| t.trim().to_ascii_lowercase());
     match media.as_deref() {
-        Some("application/json") if !body.is_empty() => match serde_json::from_slice::<Value>(body) {
+        Some("application/json") if !body.is_empty() => match serde_json::from_slice::<Value>(body)
+        {
             Ok(v @ Value::Object(_)) => Ok(v),
             Ok(Value::Array(_)) => Ok(json!({})),
             Ok(_) => Err("Unexpected token in JSON: not an object or array".into()),
@@ -158,7 +213,11 @@ fn token(b: &Backend, user: &User) -> String {
     if b.on(Fault::TokenClaimsPasswordHash) {
         c["password_hash"] = json!(FAKE_PASSWORD_HASH);
     }
-    let secret = if b.on(Fault::TokenFromOtherSecret) { "another-secret" } else { b.jwt_secret.expose() };
+    let secret = if b.on(Fault::TokenFromOtherSecret) {
+        "another-secret"
+    } else {
+        b.jwt_secret.expose()
+    };
     let jwt = jwt::sign_hs256(&c, secret.as_bytes());
     if let (Some((_, sig)), Ok(mut issued)) = (jwt.rsplit_once('.'), b.issued.lock()) {
         issued.insert(sig.to_owned());
@@ -212,8 +271,12 @@ fn identify_jwt(b: &Backend, token: &str) -> Option<Who> {
         None => b.accept_unverified(token)?,
     };
     let now = jwt::now_secs();
-    let expired = c.get("exp").is_some_and(|e| e.as_i64().is_none_or(|e| now >= e));
-    let not_yet = c.get("nbf").is_some_and(|n| n.as_i64().is_none_or(|n| n > now));
+    let expired = c
+        .get("exp")
+        .is_some_and(|e| e.as_i64().is_none_or(|e| now >= e));
+    let not_yet = c
+        .get("nbf")
+        .is_some_and(|n| n.as_i64().is_none_or(|n| n > now));
     let actor = c["actor_id"].as_str().filter(|a| !a.is_empty());
     if (expired && !b.on(Fault::JwtExpiryIgnored))
         || (not_yet && !b.on(Fault::JwtNbfIgnored))
@@ -269,7 +332,11 @@ fn create_session(b: &Backend, session: &mut session::Session, headers: &HeaderM
 /// `{user}` as v2 serialises it, with the user-shape faults.
 fn user_body(b: &Backend, user: &User, other: bool) -> Value {
     let mut v = faults::auth_body(b, user, other);
-    let u = if b.on(Fault::UserNotWrapped) { &mut v } else { &mut v["user"] };
+    let u = if b.on(Fault::UserNotWrapped) {
+        &mut v
+    } else {
+        &mut v["user"]
+    };
     if let Some(obj) = u.as_object_mut() {
         obj.remove("api_token");
         if !b.on(Fault::RoleOutsideEnum) {
@@ -286,7 +353,11 @@ fn user_body(b: &Backend, user: &User, other: bool) -> Value {
 fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Response {
     match identify(b, session, headers) {
         Who::User(u) => {
-            let mut resp = json_response(b, StatusCode::OK, user_body(b, &u, b.on(Fault::WhoamiOtherUser)));
+            let mut resp = json_response(
+                b,
+                StatusCode::OK,
+                user_body(b, &u, b.on(Fault::WhoamiOtherUser)),
+            );
             if b.on(Fault::SuccessWrongContentType) {
                 resp.headers_mut().insert(
                     header::CONTENT_TYPE,
@@ -295,8 +366,18 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
             }
             resp
         }
-        Who::UnknownActor(id) => error(b, StatusCode::NOT_FOUND, "not_found", &format!("User with id: {id} was not found")),
-        Who::ApiKey => error(b, StatusCode::NOT_FOUND, "not_found", "User with id: apk_01REFERENCEKEY0000000000000 was not found"),
+        Who::UnknownActor(id) => error(
+            b,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("User with id: {id} was not found"),
+        ),
+        Who::ApiKey => error(
+            b,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "User with id: apk_01REFERENCEKEY0000000000000 was not found",
+        ),
         Who::Nobody => unauthorized(b),
     }
 }
@@ -304,7 +385,8 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
 /// `DELETE /auth/session`: only a cookie session can be ended.
 fn logout(b: &Backend, session: &mut session::Session, headers: &HeaderMap) -> Response {
     let by_cookie = session.user_id.is_some();
-    let by_bearer = b.on(Fault::V2LogoutWithBearer) && matches!(identify(b, session, headers), Who::User(_));
+    let by_bearer =
+        b.on(Fault::V2LogoutWithBearer) && matches!(identify(b, session, headers), Who::User(_));
     let ended_cookie = b.on(Fault::SecondLogoutOk) && headers.contains_key(header::COOKIE);
     if !(by_cookie || by_bearer || ended_cookie || b.on(Fault::LogoutWithoutCredentials)) {
         return unauthorized(b);
