@@ -208,13 +208,12 @@ async fn run_scenarios<W: Write + Send + 'static>(
 ) -> Result<Outcome, RunError> {
     learn_secrets(&redactor, &credentials);
     let settings = client_settings(config, base_url.clone(), ca_cert_pem.as_deref());
-    let client = Client::new(&settings, &V1)?;
     // One request before the scenarios (two when the dialect is
     // recognised): a backend that is down gives one clear message, not
     // dozens of identical failures.
+    let client = Client::new(&settings, &V1)?;
     let found = target::preflight(&client, config.dialect).await?;
-    let client = client.speaking(found.dialect);
-    let preflight_retry = found.retried;
+    let (client, preflight_retry) = (client.speaking(found.dialect), found.retried);
     let selection = selection(config, &credentials, found.dialect);
     let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
     ctx.latencies = config.stress().then(Latencies::default);

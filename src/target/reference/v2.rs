@@ -113,25 +113,13 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    let refusal = if b.on(Fault::ValidationAs500) {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else if b.on(Fault::V2ValidationAs400) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
     let (Some(password), Some(email)) = (string("password"), string("email")) else {
         let which = if string("password").is_none() {
             "Password"
         } else {
             "Email"
         };
-        let kind = if refusal == StatusCode::BAD_REQUEST {
-            "invalid_data"
-        } else {
-            "unauthorized"
-        };
-        return error(b, refusal, kind, &format!("{which} should be a string"));
+        return not_strings(b, which);
     };
     let known = b.users.iter().find(|u| {
         u.email == email
@@ -162,6 +150,24 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
         StatusCode::OK
     };
     json_response(b, status, token_body(b, token(b, &user)))
+}
+
+/// The refusal of a login whose `which` (`Password`, `Email`) is not a
+/// non-empty string.
+fn not_strings(b: &Backend, which: &str) -> Response {
+    let message = format!("{which} should be a string");
+    if b.on(Fault::ValidationAs500) {
+        return error(
+            b,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "unknown_error",
+            &message,
+        );
+    }
+    if b.on(Fault::V2ValidationAs400) {
+        return error(b, StatusCode::BAD_REQUEST, "invalid_data", &message);
+    }
+    error(b, StatusCode::UNAUTHORIZED, "unauthorized", &message)
 }
 
 /// express.json() and express.urlencoded() as Medusa v2 mounts them: a
