@@ -21,7 +21,11 @@ pub(super) fn call_of(verb: &str) -> Call {
 
 /// Sends the request of `verb` with `body`: a login as the dialect logs
 /// in (v2: a token, then a session with it), or a token request.
-async fn send_verb(w: &mut AuthWorld, verb: &str, body: Body) -> Result<Exchange, StepFailure> {
+pub(super) async fn send_verb(
+    w: &mut AuthWorld,
+    verb: &str,
+    body: Body,
+) -> Result<Exchange, StepFailure> {
     match call_of(verb) {
         Call::CreateSession => w.log_in(body).await,
         call => Ok(w.send(call, Auth::None, body).await?.clone()),

@@ -372,6 +372,12 @@ fn whoami(b: &Backend, session: &session::Session, headers: &HeaderMap) -> Respo
             }
             resp
         }
+        Who::UnknownActor(_) if b.on(Fault::UnknownUserJwt500) => error(
+            b,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "unknown_error",
+            "An unknown error occurred.",
+        ),
         Who::UnknownActor(id) => error(
             b,
             StatusCode::NOT_FOUND,
