@@ -172,15 +172,15 @@ fn expected_checks_v2(fault: Fault) -> &'static [&'static str] {
         TokenLivesForYears => &["access token lifetime"],
         TokenClaimsPasswordHash => &["access token secrets"],
         PasswordCaseInsensitive | PasswordTrimmed | PasswordPrefixMatch => &[LOGIN, SESSION],
+        // v2 reads a JSON body only when it says application/json.
+        LoginAcceptsTextPlain | LoginAcceptsUntypedJson => &[LOGIN],
         CookieLivesForYears
         | CookiePathNarrow
         | FailedLoginLogsIn
         | CorsReflectsAnyOrigin
         | CorsPrefixMatch
         | CorsWithoutCredentials
-        | LoginAcceptsForm
-        | LoginAcceptsTextPlain
-        | LoginAcceptsUntypedJson
+        | LoginAcceptsForm // v2 reads a form: its contract, not a fault.
         | PasswordEchoed
         | ApiTokenEchoed
         | UnauthorizedAsJson

@@ -92,7 +92,7 @@ fn error(b: &Backend, status: StatusCode, kind: &str, message: &str) -> Response
 /// The emailpass provider: the password is checked before the e-mail,
 /// every refusal is 401, the e-mail is matched exactly.
 fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
-    let parsed = match parse_body(headers, body) {
+    let parsed = match parse_body(b, headers, body) {
         Ok(v) => v,
         Err(message) => {
             let status = if b.on(Fault::NotJsonAs500) {
@@ -173,15 +173,20 @@ fn not_strings(b: &Backend, which: &str) -> Response {
 /// express.json() and express.urlencoded() as Medusa v2 mounts them: a
 /// JSON body is parsed (an error if it is not JSON or a bare string), a
 /// form too; anything else is not read.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, String> {
+fn parse_body(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Result<Value, String> {
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|t| t.trim().to_ascii_lowercase());
+    let json = match media.as_deref() {
+        Some("application/json") => true,
+        Some("text/plain") => b.on(Fault::LoginAcceptsTextPlain),
+        None => b.on(Fault::LoginAcceptsUntypedJson),
+        Some(_) => false,
+    };
     match media.as_deref() {
-        Some("application/json") if !body.is_empty() => match serde_json::from_slice::<Value>(body)
-        {
+        _ if json && !body.is_empty() => match serde_json::from_slice::<Value>(body) {
             Ok(v @ Value::Object(_)) => Ok(v),
             Ok(Value::Array(_)) => Ok(json!({})),
             Ok(_) => Err("Unexpected token in JSON: not an object or array".into()),
