@@ -1,4 +1,4 @@
-@cors @v1
+@cors
 Feature: Cross-origin requests (CORS) on the admin routes
   A page on another site must not be able to call the admin API with the
   user's cookies: neither a preflight nor a real request from a foreign

@@ -174,12 +174,10 @@ fn expected_checks_v2(fault: Fault) -> &'static [&'static str] {
         PasswordCaseInsensitive | PasswordTrimmed | PasswordPrefixMatch => &[LOGIN, SESSION],
         // v2 reads a JSON body only when it says application/json.
         LoginAcceptsTextPlain | LoginAcceptsUntypedJson => &[LOGIN],
+        CorsReflectsAnyOrigin | CorsPrefixMatch | CorsWithoutCredentials => &["cors"],
         CookieLivesForYears
         | CookiePathNarrow
         | FailedLoginLogsIn
-        | CorsReflectsAnyOrigin
-        | CorsPrefixMatch
-        | CorsWithoutCredentials
         | LoginAcceptsForm // v2 reads a form: its contract, not a fault.
         | PasswordEchoed
         | ApiTokenEchoed

@@ -55,12 +55,22 @@ pub(super) fn handle(
         _ if protected && matches!(identify(b, &session, headers), Who::Nobody) => unauthorized(b),
         _ => not_found(method.as_str(), path),
     };
+    // The cors middleware: the allowed origin echoed, credentials always.
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed = b.allowed_origin(origin);
     let h = resp.headers_mut();
-    h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        HeaderValue::from_static("true"),
-    );
+    if let Some(o) = allowed.and_then(|o| HeaderValue::from_str(o).ok()) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    if !h.contains_key(header::VARY) {
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if !(b.on(Fault::CorsWithoutCredentials) && allowed.is_some()) {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
     session::store_v2(b, &session, &mut resp);
     resp
 }
