@@ -290,6 +290,14 @@ async fn reference_v2_matches_real_medusa_v2() {
         eprintln!("parity v2: MEDUSA_BASE_URL is not set: no real Medusa 2.x to compare with");
         return;
     };
+    let probe = real
+        .send(Call::GetSession, Auth::None, Body::None, &Extra::default())
+        .await;
+    assert!(
+        V2.signature.matches(probe.status, &probe.body),
+        "MEDUSA_BASE_URL is not a Medusa 2.x: GET /admin/users/me without credentials answered {}",
+        probe.status
+    );
     let mut cfg = ReferenceConfig::random();
     cfg.v2 = true;
     // MEDUSA_REFERENCE_FAULTS=<fault> shows the comparison going red.
