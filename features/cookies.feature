@@ -1,4 +1,4 @@
-@cookies
+@cookies @v1
 Feature: The session cookie, as a browser keeps it
   A browser keeps the session cookie by its attributes (Path, Domain,
   Expires or Max-Age, Secure) and sends it back only where they allow. The

@@ -2,7 +2,7 @@
 Feature: Credentials are matched exactly
   The password and the API token must match exactly: another letter case,
   a character more or less, or surrounding spaces are refused. The e-mail
-  is matched whatever its letter case (see the login feature). Spaces around
+  is matched as the login feature says (v1: whatever its case). Spaces around
   an API token are HTTP whitespace, trimmed before any server sees them, so
   they are not a variant.
 

@@ -7,6 +7,7 @@ Feature: Cross-site request shapes are refused (login CSRF)
   shape is refused as invalid data, with all four constraint messages, and
   starts no session.
 
+  @v1
   Scenario Outline: A login sent as <shape> is refused and starts no session
     When I log in with the admin's e-mail and password sent as <shape>
     Then the response status is 400
@@ -20,6 +21,7 @@ Feature: Cross-site request shapes are refused (login CSRF)
       | multipart/form-data         |
       | JSON without a content type |
 
+  @v1
   Scenario Outline: A token request sent as <shape> is refused and gives no token
     When I request an access token with the admin's e-mail and password sent as <shape>
     Then the response status is 400
@@ -32,3 +34,22 @@ Feature: Cross-site request shapes are refused (login CSRF)
       | text/plain                  |
       | multipart/form-data         |
       | JSON without a content type |
+
+  @v2
+  Scenario Outline: A v2 token request sent as <shape> is not read and gives no token
+    When I request an access token with the admin's e-mail and password sent as <shape>
+    Then the response status is 401
+    And the response is an "unauthorized" error saying "Password should be a string"
+    And the response does not contain an access token
+
+    Examples:
+      | shape                       |
+      | text/plain                  |
+      | multipart/form-data         |
+      | JSON without a content type |
+
+  @v2
+  Scenario: A v2 token request sent as a form gives a token but starts no session
+    When I request an access token with the admin's e-mail and password sent as a form
+    Then the response status is 200
+    And the response does not start a logged-in session

@@ -11,11 +11,20 @@ Feature: Bearer access tokens in depth (getToken, and whoami with a bearer JWT)
   Background:
     Given I am logged in as the admin
 
+  @v1
   Scenario: An access token carries only the documented claims, for one day
     When I request an access token with the admin's e-mail and password
     Then the response status is 200
     And no claim of the access token holds the password, a hash or the e-mail
     And the access token carries exactly the claims user_id, domain, iat and exp, with domain "admin"
+    And the access token lives 86400 seconds
+
+  @v2
+  Scenario: A v2 access token carries only the documented claims, for one day
+    When I request an access token with the admin's e-mail and password
+    Then the response status is 200
+    And no claim of the access token holds the password, a hash or the e-mail
+    And the access token carries exactly the claims actor_id, actor_type, auth_identity_id, auth_provider, mfa_enabled, mfa_challenge_completed_at, app_metadata, user_metadata, iat and exp, with actor_type "user"
     And the access token lives 86400 seconds
 
   Scenario Outline: A bearer token that is not properly signed is refused (<credentials>)
@@ -44,9 +53,17 @@ Feature: Bearer access tokens in depth (getToken, and whoami with a bearer JWT)
       | a bearer token for the store domain      |
       | a bearer token without a domain          |
 
-  @jwt-secret
+  @jwt-secret @v1
   Scenario: A token of a user that does not exist is a bad request
     Given the backend accepts a bearer token signed with its secret
     When I ask who I am with a bearer token of an unknown user
     Then the response status is 400
     And the response body is the text "Bad Request"
+
+  @jwt-secret @v2
+  Scenario: A token of a user that does not exist is not found
+    Given the backend accepts a bearer token signed with its secret
+    When I ask who I am with a bearer token of an unknown user
+    Then the response status is 404
+    And the response is a "not_found" error
+    And the response does not reveal the user

@@ -45,6 +45,8 @@ fn run(vars: &[(&str, &str)]) -> Output {
             cmd.env_remove(k);
         }
     }
+    // The reference speaks v1: its @v2 scenarios would be left out.
+    cmd.env("MEDUSA_TAGS", "not @v2");
     cmd.envs(vars.iter().copied());
     cmd.output().expect("the binary runs")
 }

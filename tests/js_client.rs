@@ -115,6 +115,8 @@ fn catalog() -> BTreeSet<String> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        // The v2 dialect's own faults: Medusa v1's JS client never sees them.
+        .filter(|name| !name.starts_with("v2-"))
         .collect()
 }
 

@@ -508,13 +508,48 @@ fn a_redirect_to_another_host_is_not_followed() {
 /// `content_type` and `body`; returns the run and how many connections
 /// the server saw.
 fn run_against_one_answer(status: &str, content_type: &str, body: &str) -> (Run, usize) {
+    // v1's preflight alone (with `auto`, v2's follows when v1's fails).
+    run_against_one_answer_as("v1", status, content_type, body)
+}
+
+/// As [`run_against_one_answer`], with `--dialect dialect`.
+fn run_against_one_answer_as(
+    dialect: &str,
+    status: &str,
+    content_type: &str,
+    body: &str,
+) -> (Run, usize) {
     let (port, count) = server(Duration::from_secs(20), answer(status, content_type, body));
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
-        &[],
+        &[("MEDUSA_DIALECT", dialect)],
         Duration::from_secs(20),
     );
     (run, count.load(Ordering::SeqCst))
+}
+
+#[test]
+fn auto_asks_both_dialects_and_refuses_a_backend_that_is_neither() {
+    let (run, connections) = run_against_one_answer_as(
+        "auto",
+        "200 OK",
+        "text/html; charset=utf-8",
+        "<html>shop</html>",
+    );
+    expect(
+        &run,
+        EXIT_UNREACHABLE,
+        &[
+            "this is not a Medusa admin API: http://127.0.0.1:",
+            "GET /admin/auth and GET /admin/users/me without credentials",
+            "a Medusa v1 backend answers the first 401 `Unauthorized`",
+            r#"a Medusa v2 backend the second 401 `{"message":"Unauthorized"}`"#,
+            "--dialect",
+        ],
+        Duration::from_secs(10),
+    );
+    assert!(run.output.lines().count() <= 6, "{}", run.output);
+    assert_eq!(connections, 2, "v1's preflight request, then v2's");
 }
 
 #[test]

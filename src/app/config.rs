@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::contract::DialectChoice;
 use crate::core::select::Criteria;
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
@@ -14,6 +15,8 @@ use crate::target::TargetConfig;
 pub struct Config {
     /// The backend under test.
     pub target: TargetConfig,
+    /// The API dialect it speaks, or `auto` (the preflight recognises it).
+    pub dialect: DialectChoice,
     /// PEM of an extra CA to trust (a test CA), already read and checked.
     pub ca_cert_pem: Option<Vec<u8>>,
     /// Folder of `.feature` files.

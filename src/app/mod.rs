@@ -22,7 +22,7 @@ use std::sync::Arc;
 use cucumber::WriterExt as _;
 use url::Url;
 
-use crate::core::contract::V1;
+use crate::core::contract::{Dialect, DialectChoice, V1};
 use crate::core::credentials::Credentials;
 use crate::core::latency::Latencies;
 use crate::core::record::{Outcome, RunRecord, StressSummary, flaky_scenarios};
@@ -70,7 +70,21 @@ impl Plan {
 /// run decides again with what the started target gives). Sends nothing,
 /// starts nothing.
 pub fn plan(config: &Config) -> Plan {
-    plan_with(config, &filter::unavailable(&expected_credentials(config)))
+    plan_with(
+        config,
+        &filter::unavailable(&expected_credentials(config), expected_dialect(config)),
+    )
+}
+
+/// The dialect `config`'s run will speak, if known before the preflight:
+/// the one named, or v1 for a started reference backend or container on
+/// `auto` (both speak v1 unless told otherwise).
+fn expected_dialect(config: &Config) -> Option<&'static Dialect> {
+    match (config.dialect, &config.target) {
+        (DialectChoice::Fixed(d), _) => Some(d),
+        (DialectChoice::Auto, TargetConfig::Url { .. }) => None,
+        (DialectChoice::Auto, _) => Some(&V1),
+    }
 }
 
 /// The credentials `config`'s target will give, as `target::start` fills
@@ -194,11 +208,13 @@ async fn run_scenarios<W: Write + Send + 'static>(
 ) -> Result<Outcome, RunError> {
     learn_secrets(&redactor, &credentials);
     let settings = client_settings(config, base_url.clone(), ca_cert_pem.as_deref());
+    // One request before the scenarios (two when the dialect is
+    // recognised): a backend that is down gives one clear message, not
+    // dozens of identical failures.
     let client = Client::new(&settings, &V1)?;
-    // One request before the scenarios: a backend that is down gives one
-    // clear message, not dozens of identical failures.
-    let preflight_retry = target::preflight(&client).await?;
-    let selection = selection(config, &credentials);
+    let found = target::preflight(&client, config.dialect).await?;
+    let (client, preflight_retry) = (client.speaking(found.dialect), found.retried);
+    let selection = selection(config, &credentials, found.dialect);
     let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
     ctx.latencies = config.stress().then(Latencies::default);
     let ctx = Arc::new(ctx);
@@ -208,6 +224,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
         config.features.display(),
         base_url
     ));
+    console.line(&format!("medusa-conformance: {}", found.why));
     // Created before the scenarios run, so a bad path costs no run.
     let reports = Reports::open(ReportPaths {
         junit: config.junit.as_deref(),
@@ -242,8 +259,8 @@ async fn run_scenarios<W: Write + Send + 'static>(
 
 /// The scenarios to run. The plan's catalog is dropped once the
 /// selection holds their keys (memory at 10,000 scenarios).
-fn selection(config: &Config, credentials: &Credentials) -> Selection {
-    let plan = plan_with(config, &filter::unavailable(credentials));
+fn selection(config: &Config, credentials: &Credentials, dialect: &Dialect) -> Selection {
+    let plan = plan_with(config, &filter::unavailable(credentials, Some(dialect)));
     Selection::new(
         plan.scenarios.iter().map(|(s, p)| (s, p.clone())),
         &config.path_base,

@@ -58,6 +58,10 @@ pub(super) struct Args {
     /// without one, @admin-origin scenarios are left out
     #[arg(long, env = "MEDUSA_ADMIN_ORIGIN", value_name = "ORIGIN", help_heading = TARGET)]
     pub admin_origin: Option<String>,
+    /// API dialect: v1 (Medusa 1.x), v2 (Medusa 2.x), or auto: the
+    /// preflight recognises it and says which [default: auto]
+    #[arg(long, env = "MEDUSA_DIALECT", value_name = "v1|v2|auto", help_heading = TARGET)]
+    pub dialect: Option<String>,
     /// PEM file of a CA to trust for https (a test CA)
     #[arg(long, env = "MEDUSA_CA_CERT", value_name = "PATH", help_heading = TARGET)]
     pub ca_cert: Option<String>,

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::app::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 use crate::cli::args::{Given, Inputs};
+use crate::core::contract::DialectChoice;
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
 use crate::core::select::{Criteria, Ignored, TagExpr};
@@ -45,6 +46,7 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
     let args = &inputs.args;
     Ok(Config {
         target: target(inputs, need_credentials)?,
+        dialect: dialect(inputs)?,
         ca_cert_pem: ca_cert(inputs.given("ca_cert"))?,
         features: features(inputs.given("features"))?,
         path_base: path_base(inputs),
@@ -64,6 +66,22 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
         repeat,
         duration,
+    })
+}
+
+/// Reads `--dialect` / `MEDUSA_DIALECT`: `v1`, `v2` or `auto` (default).
+fn dialect(inputs: &Inputs<'_>) -> Result<DialectChoice, ConfigError> {
+    let Some(g) = inputs.given("dialect") else {
+        return Ok(DialectChoice::Auto);
+    };
+    DialectChoice::parse(&g.value).ok_or_else(|| {
+        err(
+            format!("{} must be v1, v2 or auto, got '{}'", g.from, g.value),
+            format!(
+                "leave {} out (auto: the preflight recognises the backend) or give v1 (Medusa 1.x) or v2 (Medusa 2.x)",
+                g.from
+            ),
+        )
     })
 }
 
@@ -324,6 +342,8 @@ fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
             "reference_api_token_file",
             "MEDUSA_REFERENCE_API_TOKEN",
         )?,
+        // The reference speaks v2 only when asked: `auto` finds it v1.
+        v2: matches!(dialect(inputs)?, DialectChoice::Fixed(d) if d.name == "v2"),
     })
 }
 

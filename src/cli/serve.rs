@@ -30,7 +30,8 @@ struct ServeArgs {
     /// Port to listen on (0: any free one; the URL printed says which)
     #[arg(long, value_name = "PORT", default_value_t = 9000)]
     port: u16,
-    /// API dialect: v1 (Medusa 1.x, /admin/auth)
+    /// API dialect: v1 (Medusa 1.x, /admin/auth) or v2 (Medusa 2.x,
+    /// /auth/* and /admin/users/me)
     #[arg(long, value_name = "DIALECT", default_value = "v1", value_parser = ["v1", "v2"])]
     dialect: String,
     /// Comma-separated faults to commit from the start (see
@@ -92,12 +93,6 @@ fn config(
         Err(e) => return clap_error(&e),
     };
     let a = ServeArgs::from_arg_matches(&matches).map_err(|e| clap_error(&e).unwrap_err())?;
-    if a.dialect == "v2" {
-        return Err(ConfigError::new(
-            "--dialect v2: the reference backend speaks only the v1 dialect (Medusa 1.x, /admin/auth) so far",
-            "use --dialect v1 (the default)",
-        ));
-    }
     let faults = FaultSet::parse(a.faults.as_deref().unwrap_or_default()).map_err(|e| {
         ConfigError::new(
             format!("--faults: {e}"),
@@ -115,6 +110,7 @@ fn config(
     let mut reference = ReferenceConfig::random();
     reference.admin_email = a.admin_email;
     reference.faults = faults;
+    reference.v2 = a.dialect == "v2";
     let (generated_password, generated_api_token) = (password.is_none(), api_token.is_none());
     if let Some(p) = password {
         reference.admin_password = p;
@@ -282,8 +278,8 @@ mod tests {
 
     #[test]
     fn wrong_flags_are_configuration_errors() {
-        let v2 = wrong(&["--dialect", "v2"]);
-        assert!(v2.problem.contains("only the v1 dialect"), "{v2}");
+        assert!(ok(&["--dialect", "v2"], &[]).reference.v2);
+        assert!(!ok(&[], &[]).reference.v2);
         assert!(wrong(&["--dialect", "v3"]).problem.contains("v3"));
         assert!(
             wrong(&["--faults", "nope"])

@@ -8,7 +8,9 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::core::contract::{Call, Dialect, Route};
+use base64::Engine as _;
+
+use crate::core::contract::{Call, Dialect, Route, TokenForm};
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::http::jar::Jar;
 
@@ -142,6 +144,15 @@ impl Client {
             dialect,
             max_retries: settings.max_retries,
         })
+    }
+
+    /// The same client (same connection pool and settings) speaking
+    /// `dialect`: what the preflight chose.
+    pub fn speaking(&self, dialect: &'static Dialect) -> Client {
+        Client {
+            dialect,
+            ..self.clone()
+        }
     }
 
     /// The dialect this client speaks.
@@ -291,7 +302,15 @@ impl Client {
             )],
             Auth::Bearer(t) => vec![("authorization".into(), format!("Bearer {}", t.expose()))],
             Auth::ApiToken(t) => {
-                vec![(self.dialect.api_token_header.into(), t.expose().to_owned())]
+                let value = match self.dialect.api_token_form {
+                    TokenForm::Raw => t.expose().to_owned(),
+                    TokenForm::BasicUser => format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD
+                            .encode(format!("{}:", t.expose()))
+                    ),
+                };
+                vec![(self.dialect.api_token_header.into(), value)]
             }
         }
     }
@@ -397,5 +416,30 @@ mod tests {
         );
         let base = Url::parse("http://h:1").unwrap();
         assert_eq!(join(&base, "/admin/auth").as_str(), "http://h:1/admin/auth");
+    }
+
+    #[test]
+    fn each_dialect_writes_the_api_token_its_way() {
+        use crate::core::contract::{V1, V2};
+        use crate::core::redact::Secret;
+        let settings = ClientSettings {
+            base_url: Url::parse("http://h:1").unwrap(),
+            ca_cert_pem: None,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            max_retries: 0,
+        };
+        let token = Auth::ApiToken(Secret::new("sk_abc"));
+        let v1 = Client::new(&settings, &V1).unwrap();
+        assert_eq!(
+            v1.auth_headers(&token),
+            vec![("x-medusa-access-token".to_owned(), "sk_abc".to_owned())]
+        );
+        // base64("sk_abc:"), as Medusa v2's docs and admin client send it.
+        assert_eq!(
+            v1.speaking(&V2).auth_headers(&token),
+            vec![("authorization".to_owned(), "Basic c2tfYWJjOg==".to_owned())]
+        );
+        assert_eq!(v1.speaking(&V2).dialect().name, "v2");
     }
 }

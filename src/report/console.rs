@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::core::check::DIFF_HEADER;
-use crate::core::record::{Outcome, ScenarioRun, ScenarioStatus, StepStatus};
+use crate::core::record::{Outcome, ScenarioRun, ScenarioStatus, StepStatus, other_dialect_only};
 use crate::core::redact::Redactor;
 
 /// When the console uses colours.
@@ -320,11 +320,25 @@ fn left_out_lines(outcome: &Outcome) -> Vec<String> {
     if outcome.left_out.is_empty() {
         return Vec::new();
     }
-    let mut lines = vec![format!(
-        "notice: {} scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
-         set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them",
-        outcome.left_out.len()
-    )];
+    let dialect = outcome
+        .left_out
+        .iter()
+        .filter(|s| other_dialect_only(&s.reason))
+        .count();
+    let settings = outcome.left_out.len() - dialect;
+    let mut lines = Vec::new();
+    if settings > 0 {
+        lines.push(format!(
+            "notice: {settings} scenario(s) tagged @api-token, @jwt-secret or @admin-origin were left out, not run: \
+             set MEDUSA_API_TOKEN, MEDUSA_JWT_SECRET and MEDUSA_ADMIN_ORIGIN to run them"
+        ));
+    }
+    if dialect > 0 {
+        lines.push(format!(
+            "notice: {dialect} scenario(s) tagged with the other dialect (@v1 or @v2) were left out, not run: \
+             they check what only that Medusa version has"
+        ));
+    }
     lines.extend(
         outcome
             .left_out
@@ -367,7 +381,9 @@ fn verdict_line(outcome: &Outcome) -> String {
     let left_out = match (outcome.left_out.len(), outcome.required_left_out()) {
         (0, _) => String::new(),
         (n, 0) => format!(", {n} left out"),
-        (n, _) => format!(", {n} left out but required"),
+        (n, r) if r == n => format!(", {n} left out but required"),
+        // The other dialect's are never required.
+        (n, r) => format!(", {n} left out, {r} of them required"),
     };
     format!(
         "conformance: {} passed, {} failed, {} skipped{left_out}",
@@ -546,6 +562,54 @@ mod tests {
         assert!(
             t.ends_with("conformance: 2 passed, 0 failed, 0 skipped, 2 left out but required\n"),
             "{t}"
+        );
+    }
+
+    #[test]
+    fn the_other_dialects_scenarios_have_their_own_notice_and_are_never_required() {
+        use crate::core::record::{LeftOutScenario, NO_API_TOKEN, ONLY_V1};
+        let one = |line: usize, reason: &str| LeftOutScenario {
+            feature: "F".into(),
+            feature_keyword: "Feature".into(),
+            path: Some("features/x.feature".into()),
+            feature_tags: vec![],
+            rule: None,
+            background: None,
+            keyword: "Scenario".into(),
+            name: format!("S{line}"),
+            line,
+            col: 3,
+            tags: vec![],
+            steps: vec![],
+            reason: reason.into(),
+        };
+        let o = Outcome {
+            passed: 1,
+            left_out: vec![one(4, ONLY_V1), one(9, NO_API_TOKEN)],
+            require_all: true,
+            ..Outcome::default()
+        };
+        let t = text(&o);
+        assert!(
+            t.contains(
+                "notice: 1 scenario(s) tagged with the other dialect (@v1 or @v2) were left out"
+            ) && t
+                .contains("notice: 1 scenario(s) tagged @api-token, @jwt-secret or @admin-origin"),
+            "{t}"
+        );
+        assert_eq!(o.required_left_out(), 1);
+        assert!(
+            t.contains("\nerror: 1 scenario(s) were left out, and MEDUSA_REQUIRE_ALL"),
+            "{t}"
+        );
+        assert!(t.ends_with(", 2 left out, 1 of them required\n"), "{t}");
+        let only_dialect = Outcome {
+            left_out: vec![one(4, ONLY_V1)],
+            ..o
+        };
+        assert!(
+            only_dialect.is_success(),
+            "the other dialect's never fail a run"
         );
     }
 

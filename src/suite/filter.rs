@@ -2,7 +2,8 @@
 //! `core::select`): cucumber's filter admits exactly those. Scenarios the
 //! plan leaves out on purpose because they need what the run was not given
 //! ([`unavailable`]: @api-token without an API token, @jwt-secret without
-//! the JWT secret, @admin-origin without the admin origin) are noted as
+//! the JWT secret, @admin-origin without the admin origin; @v1 on a v2
+//! backend and @v2 on a v1 backend) are noted as
 //! [`LeftOutScenario`] records, never passed over in silence.
 
 use std::collections::{HashMap, HashSet};
@@ -11,9 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin;
 
+use crate::core::contract::Dialect;
 use crate::core::credentials::Credentials;
 use crate::core::record::{
-    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, StepRecord, relative_path,
+    LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, ONLY_V1, ONLY_V2, StepRecord,
+    relative_path,
 };
 use crate::core::select::{Pick, ScenarioInfo};
 
@@ -137,8 +140,14 @@ impl Selection {
 
 /// The tags (without `@`) whose scenarios need what `credentials` lacks,
 /// each with why they are left out.
-pub fn unavailable(credentials: &Credentials) -> Vec<(&'static str, &'static str)> {
+pub fn unavailable(
+    credentials: &Credentials,
+    dialect: Option<&Dialect>,
+) -> Vec<(&'static str, &'static str)> {
+    let name = dialect.map(|d| d.name);
     [
+        (name == Some("v2"), "v1", ONLY_V1),
+        (name == Some("v1"), "v2", ONLY_V2),
         (credentials.api_token.is_none(), "api-token", NO_API_TOKEN),
         (
             credentials.jwt_secret.is_none(),
@@ -183,7 +192,7 @@ mod tests {
             admin_origin: None,
         };
         assert_eq!(
-            unavailable(&c),
+            unavailable(&c, None),
             vec![
                 ("api-token", NO_API_TOKEN),
                 ("jwt-secret", NO_JWT_SECRET),
@@ -192,6 +201,16 @@ mod tests {
         );
         c.api_token = Some(Secret::new("tok-0123456789"));
         c.admin_origin = Some("http://localhost:7000".into());
-        assert_eq!(unavailable(&c), vec![("jwt-secret", NO_JWT_SECRET)]);
+        assert_eq!(unavailable(&c, None), vec![("jwt-secret", NO_JWT_SECRET)]);
+        // The other dialect's scenarios are left out; unknown: none.
+        use crate::core::contract::{V1, V2};
+        assert_eq!(
+            unavailable(&c, Some(&V1)),
+            vec![("v2", ONLY_V2), ("jwt-secret", NO_JWT_SECRET)]
+        );
+        assert_eq!(
+            unavailable(&c, Some(&V2)),
+            vec![("v1", ONLY_V1), ("jwt-secret", NO_JWT_SECRET)]
+        );
     }
 }

@@ -43,6 +43,8 @@ pub enum TargetConfig {
         admin_password: Option<Secret>,
         /// The seeded admin's API token (random unless given).
         api_token: Option<Secret>,
+        /// Speak Medusa v2 (`--dialect v2`); else v1.
+        v2: bool,
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
@@ -68,7 +70,7 @@ pub enum TargetError {
     },
     /// The backend answered the preflight request in a way no working
     /// Medusa-compatible backend does.
-    #[error("the backend at {url} is not answering as a Medusa v1 backend: {reason}\n  fix: {fix}")]
+    #[error("the backend at {url} is not answering as a Medusa backend: {reason}\n  fix: {fix}")]
     Unhealthy {
         /// Base URL tried.
         url: String,
@@ -146,7 +148,8 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
             faults,
             admin_password,
             api_token,
-        } => start_reference(faults, admin_password, api_token).await,
+            v2,
+        } => start_reference(faults, admin_password, api_token, *v2).await,
         TargetConfig::Container(settings) => {
             let c = ContainerBackend::start_with(settings, out).await?;
             Ok(Backend {
@@ -171,9 +174,11 @@ async fn start_reference(
     faults: &FaultSet,
     admin_password: &Option<Secret>,
     api_token: &Option<Secret>,
+    v2: bool,
 ) -> Result<Backend, TargetError> {
     let mut rc = ReferenceConfig::random();
     rc.faults = faults.clone();
+    rc.v2 = v2;
     if let Some(p) = admin_password {
         rc.admin_password = p.clone();
     }

@@ -4,9 +4,8 @@
 
 use cucumber::when;
 
-use crate::core::exchange::Auth;
 use crate::core::redact::Secret;
-use crate::suite::steps::login::call_of;
+use crate::suite::steps::login::send_verb;
 use crate::suite::world::{AuthWorld, StepResult, credentials_body};
 
 /// The text with every letter's case swapped; `None` if it has no letter.
@@ -56,7 +55,7 @@ async fn with_password_variant(w: &mut AuthWorld, verb: String, how: String) -> 
     };
     ctx.redactor.add(&variant);
     let body = credentials_body(&ctx.admin_email, &Secret::new(variant));
-    w.send(call_of(&verb), Auth::None, body).await?;
+    send_verb(w, &verb, body).await?;
     Ok(())
 }
 

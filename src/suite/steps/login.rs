@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use crate::core::check::Failure;
 use crate::core::contract::Call;
-use crate::core::exchange::{Auth, Body};
+use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::random::random_id;
 use crate::core::redact::Secret;
-use crate::suite::world::{AuthWorld, StepResult, credentials_body, no_cookie};
+use crate::suite::world::{AuthWorld, StepFailure, StepResult, credentials_body, no_cookie};
 
 /// `log in` is a session login; anything else asks for an access token.
 pub(super) fn call_of(verb: &str) -> Call {
@@ -19,13 +19,26 @@ pub(super) fn call_of(verb: &str) -> Call {
     }
 }
 
+/// Sends the request of `verb` with `body`: a login as the dialect logs
+/// in (v2: a token, then a session with it), or a token request.
+pub(super) async fn send_verb(
+    w: &mut AuthWorld,
+    verb: &str,
+    body: Body,
+) -> Result<Exchange, StepFailure> {
+    match call_of(verb) {
+        Call::CreateSession => w.log_in(body).await,
+        call => Ok(w.send(call, Auth::None, body).await?.clone()),
+    }
+}
+
 #[given("I am logged in as the admin")]
 async fn logged_in(w: &mut AuthWorld) -> StepResult {
     let (ex, body) = w
         .admin_precondition(Call::CreateSession, "log in as the admin")
         .await?;
-    w.login_user = Some(body["user"].clone());
     w.session_cookie = Some(w.required_cookie(&ex)?);
+    w.login_user = Some(w.user_of_login(&ex, &body).await?);
     Ok(())
 }
 
@@ -41,22 +54,12 @@ async fn second_login(w: &mut AuthWorld) -> StepResult {
 #[when(regex = r"^I (log in|request an access token) with the admin's e-mail and password$")]
 async fn with_good_credentials(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
-    let ex = w
-        .send(
-            call_of(&verb),
-            Auth::None,
-            credentials_body(&ctx.admin_email, &ctx.admin_password),
-        )
-        .await?
-        .clone();
+    let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
+    let ex = send_verb(w, &verb, body).await?;
     if let Some(c) = w.session_cookie_of(&ex) {
         w.session_cookie = Some(c);
     }
-    if let Some(t) = ex
-        .json()
-        .ok()
-        .and_then(|v| v["access_token"].as_str().map(Secret::new))
-    {
+    if let Some(t) = w.token_in(&ex) {
         w.access_token = Some(t);
     }
     Ok(())
@@ -67,12 +70,8 @@ async fn with_good_credentials(w: &mut AuthWorld, verb: String) -> StepResult {
 )]
 async fn with_upper_case_email(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
-    w.send(
-        call_of(&verb),
-        Auth::None,
-        credentials_body(&ctx.admin_email.to_uppercase(), &ctx.admin_password),
-    )
-    .await?;
+    let body = credentials_body(&ctx.admin_email.to_uppercase(), &ctx.admin_password);
+    send_verb(w, &verb, body).await?;
     Ok(())
 }
 
@@ -82,12 +81,7 @@ async fn with_upper_case_email(w: &mut AuthWorld, verb: String) -> StepResult {
 async fn with_wrong_password(w: &mut AuthWorld, verb: String) -> StepResult {
     let ctx = w.ctx();
     let wrong = Secret::new(format!("{}-wrong", ctx.admin_password.expose()));
-    w.send(
-        call_of(&verb),
-        Auth::None,
-        credentials_body(&ctx.admin_email, &wrong),
-    )
-    .await?;
+    send_verb(w, &verb, credentials_body(&ctx.admin_email, &wrong)).await?;
     Ok(())
 }
 
@@ -98,12 +92,7 @@ async fn with_unknown_email(w: &mut AuthWorld, verb: String) -> StepResult {
         "nobody-{}@medusa-conformance.test",
         random_id(10).to_lowercase()
     );
-    w.send(
-        call_of(&verb),
-        Auth::None,
-        credentials_body(&email, &ctx.admin_password),
-    )
-    .await?;
+    send_verb(w, &verb, credentials_body(&email, &ctx.admin_password)).await?;
     Ok(())
 }
 
@@ -119,15 +108,13 @@ async fn with_body(w: &mut AuthWorld, verb: String, template: String) -> StepRes
             "the body in the feature file is not JSON: {template}"
         )));
     }
-    w.send(call_of(&verb), Auth::None, Body::RawJson(text))
-        .await?;
+    send_verb(w, &verb, Body::RawJson(text)).await?;
     Ok(())
 }
 
 #[when(regex = r#"^I (log in|request an access token) with the raw body "(.*)" sent as JSON$"#)]
 async fn with_raw_body(w: &mut AuthWorld, verb: String, raw: String) -> StepResult {
-    w.send(call_of(&verb), Auth::None, Body::RawJson(raw))
-        .await?;
+    send_verb(w, &verb, Body::RawJson(raw)).await?;
     Ok(())
 }
 

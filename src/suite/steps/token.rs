@@ -1,9 +1,10 @@
 //! Access tokens: getting one, and what a (refused) token answer holds.
 
-use cucumber::{given, then};
+use cucumber::{given, then, when};
 
 use crate::core::check::Failure;
 use crate::core::contract::Call;
+use crate::core::exchange::Body;
 use crate::core::jwt;
 use crate::core::redact::Secret;
 use crate::suite::world::{AuthWorld, StepResult};
@@ -13,17 +14,29 @@ async fn have_token(w: &mut AuthWorld) -> StepResult {
     let (_, body) = w
         .admin_precondition(Call::GetToken, "get an access token")
         .await?;
-    w.access_token = body["access_token"].as_str().map(Secret::new);
+    let key = w.ctx().client.dialect().token_key;
+    w.access_token = body[key].as_str().map(Secret::new);
+    Ok(())
+}
+
+#[when(regex = r"^I refresh the access token with (.+)$")]
+async fn refresh(w: &mut AuthWorld, phrase: String) -> StepResult {
+    if !w.ctx().client.dialect().has(Call::RefreshToken) {
+        return Err(w.scenario_error("this dialect has no token refresh: tag the scenario @v2"));
+    }
+    let auth = w.credentials(&phrase)?;
+    w.send(Call::RefreshToken, auth, Body::None).await?;
     Ok(())
 }
 
 #[then("the response does not contain an access token")]
 async fn no_access_token(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
-    let keys = ex
-        .json()
-        .ok()
-        .is_some_and(|v| v.get("access_token").is_some() || v.get("accessToken").is_some());
+    let keys = ex.json().ok().is_some_and(|v| {
+        ["access_token", "accessToken", "token"]
+            .iter()
+            .any(|k| v.get(k).is_some())
+    });
     let jwt_shaped = ex
         .body_text()
         .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
@@ -67,7 +80,9 @@ fn jwt_problem(token: &str) -> Option<String> {
 async fn token_is_jwt(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let body = w.require_json(ex)?;
-    let token = body["access_token"].as_str().unwrap_or_default();
+    let token = body[w.ctx().client.dialect().token_key]
+        .as_str()
+        .unwrap_or_default();
     match jwt_problem(token) {
         None => {
             w.access_token = Some(Secret::new(token));

@@ -99,6 +99,9 @@ fn forged_claims(w: &AuthWorld, phrase: &str) -> Option<Value> {
         .unwrap_or("usr_unknown")
         .to_owned();
     let day = 86_400;
+    if w.ctx().client.dialect().session_from_token {
+        return forged_v2_claims(&user_id, phrase, now);
+    }
     Some(match phrase {
         "a bearer token signed with the backend's secret" => {
             json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600})
@@ -120,6 +123,35 @@ fn forged_claims(w: &AuthWorld, phrase: &str) -> Option<Value> {
         }
         _ => return None,
     })
+}
+
+/// v2's forged claims: the actor stands for v1's user, its actor type for
+/// v1's domain (`customer` for the store).
+fn forged_v2_claims(user_id: &str, phrase: &str, now: i64) -> Option<Value> {
+    let day = 86_400;
+    let (actor_id, actor_type) = match phrase {
+        "a bearer token of an unknown user" => ("user_01MEDUSACONFORMANCEGHOST00", Some("user")),
+        "a bearer token for the store domain" => (user_id, Some("customer")),
+        "a bearer token without a domain" => (user_id, None),
+        _ => (user_id, Some("user")),
+    };
+    let (iat, nbf, exp) = match phrase {
+        "an expired bearer token" => (now - 2 * day, None, now - day),
+        "a bearer token not valid before tomorrow" => (now, Some(now + day), now + 2 * day),
+        "a bearer token signed with the backend's secret"
+        | "a bearer token of an unknown user"
+        | "a bearer token for the store domain"
+        | "a bearer token without a domain" => (now, None, now + 3600),
+        _ => return None,
+    };
+    let mut claims = json!({"actor_id": actor_id, "app_metadata": {"user_id": actor_id}, "iat": iat, "exp": exp});
+    if let Some(t) = actor_type {
+        claims["actor_type"] = json!(t);
+    }
+    if let Some(n) = nbf {
+        claims["nbf"] = json!(n);
+    }
+    Some(claims)
 }
 
 #[given("the backend accepts a bearer token signed with its secret")]
@@ -145,8 +177,10 @@ async fn secret_is_right(w: &mut AuthWorld) -> StepResult {
 /// The access token of the last response, and its claims.
 fn token_claims(w: &AuthWorld) -> Result<(Exchange, Value), StepFailure> {
     let ex = w.last()?.clone();
-    let body = check::schema(&ex, SchemaName::AdminBearerAuthRes).map_err(|f| w.fail(f))?;
-    let token = body["access_token"].as_str().unwrap_or_default();
+    let dialect = w.ctx().client.dialect();
+    let schema = dialect.schema_for(SchemaName::AdminBearerAuthRes, ex.call);
+    let body = check::schema(&ex, schema).map_err(|f| w.fail(f))?;
+    let token = body[dialect.token_key].as_str().unwrap_or_default();
     match jwt::decode_unverified(token) {
         Some((_, claims)) => Ok((ex, claims)),
         None => Err(w.fail(
@@ -214,25 +248,29 @@ fn looks_like_password_hash(s: &str) -> bool {
         || s.starts_with("$scrypt")
 }
 
-#[then(
-    regex = r#"^the access token carries exactly the claims user_id, domain, iat and exp, with domain "admin"$"#
-)]
-async fn exact_claims(w: &mut AuthWorld) -> StepResult {
+#[then(regex = r#"^the access token carries exactly the claims (.+), with (\w+) "(\w+)"$"#)]
+async fn exact_claims(w: &mut AuthWorld, list: String, key: String, value: String) -> StepResult {
     let (ex, claims) = token_claims(w)?;
     let mut names: Vec<&str> = claims
         .as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default();
     names.sort_unstable();
-    let actual = format!("claims: {}\ndomain: {}", names.join(", "), claims["domain"]);
-    let expected = "claims: domain, exp, iat, user_id\ndomain: \"admin\"";
+    let mut wanted: Vec<&str> = list
+        .split(", ")
+        .flat_map(|p| p.split(" and "))
+        .map(str::trim)
+        .collect();
+    wanted.sort_unstable();
+    let actual = format!("claims: {}\n{key}: {}", names.join(", "), claims[&key]);
+    let expected = format!("claims: {}\n{key}: \"{value}\"", wanted.join(", "));
     if actual == expected {
         return Ok(());
     }
     Err(w.fail(
         Failure::new(
             "access token claims",
-            "the access token's claims are not the contract's (user_id, domain \"admin\", iat, exp)",
+            format!("the access token's claims are not the contract's ({list}, {key} \"{value}\")"),
         )
         .with_exchange(&ex)
         .with_diff(expected, actual),
@@ -263,6 +301,8 @@ async fn token_lifetime(w: &mut AuthWorld, secs: i64) -> StepResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const V1_CLAIMS: &str = "user_id, domain, iat and exp";
 
     #[test]
     fn secret_claims_are_named() {
@@ -483,7 +523,15 @@ mod tests {
         let good = json!({"user_id": "usr_1", "domain": "admin", "iat": 100, "exp": 186_500});
         let mut w = with_last(world(), token_answer(good.clone()));
         assert!(run(no_secret_claims(&mut w)).is_ok());
-        assert!(run(exact_claims(&mut w)).is_ok());
+        assert!(
+            run(exact_claims(
+                &mut w,
+                V1_CLAIMS.into(),
+                "domain".into(),
+                "admin".into()
+            ))
+            .is_ok()
+        );
         assert!(run(token_lifetime(&mut w, 186_400)).is_ok());
         assert!(run(token_lifetime(&mut w, 186_401)).is_err());
         assert!(run(token_lifetime(&mut w, 186_600)).is_err());
@@ -492,11 +540,27 @@ mod tests {
         leaky["email"] = json!("admin@medusa-test.com");
         let mut w = with_last(world(), token_answer(leaky));
         assert!(run(no_secret_claims(&mut w)).is_err());
-        assert!(run(exact_claims(&mut w)).is_err());
+        assert!(
+            run(exact_claims(
+                &mut w,
+                V1_CLAIMS.into(),
+                "domain".into(),
+                "admin".into()
+            ))
+            .is_err()
+        );
 
         let mut store = good.clone();
         store["domain"] = json!("store");
-        assert!(run(exact_claims(&mut with_last(world(), token_answer(store)))).is_err());
+        assert!(
+            run(exact_claims(
+                &mut with_last(world(), token_answer(store)),
+                V1_CLAIMS.into(),
+                "domain".into(),
+                "admin".into(),
+            ))
+            .is_err()
+        );
         let mut no_iat = good;
         no_iat.as_object_mut().unwrap().remove("iat");
         let mut w = with_last(world(), token_answer(no_iat));

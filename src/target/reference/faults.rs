@@ -101,6 +101,13 @@ faults! {
     SuccessWrongContentType = "success-wrong-content-type": "whoami's user is labelled application/json; charset=iso-8859-1",
     CorsRefusalWithoutType = "cors-refusal-without-type": "a request from an origin the admin CORS does not allow is refused 403 with a JSON error that has no type",
     ValidationExtraMessage = "validation-extra-message": "a missing, non-string or short password also gets a length message the real server does not send",
+    V2EmailCaseInsensitive = "v2-email-case-insensitive": "v2: the login e-mail is matched ignoring letter case",
+    V2ValidationAs400 = "v2-validation-400": "v2: a login without a string e-mail or password is refused 400 invalid_data, not 401",
+    V2SessionUserRecord = "v2-session-user-record": "v2: POST /auth/session answers the user record, not the token's claims",
+    V2LogoutWithBearer = "v2-logout-with-bearer": "v2: DELETE /auth/session with only a bearer token answers 200",
+    V2LogoutBodyOk = "v2-logout-body-ok": "v2: DELETE /auth/session answers v1's text OK, not {\"success\":true}",
+    V2RefreshWithoutCredentials = "v2-refresh-without-credentials": "v2: POST /auth/token/refresh gives the admin's token to anyone",
+    V2RefreshAcceptsApiKey = "v2-refresh-accepts-api-key": "v2: POST /auth/token/refresh gives a token for a secret API key",
 }
 
 /// A fault name that is not in the catalog.

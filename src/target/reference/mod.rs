@@ -11,6 +11,7 @@
 mod faults;
 pub mod serve;
 mod session;
+mod v2;
 
 pub use faults::{Fault, FaultSet, UnknownFault};
 pub use session::URI_COMPONENT;
@@ -62,6 +63,8 @@ pub struct ReferenceConfig {
     pub admin_cors: Vec<String>,
     /// Contract faults to commit.
     pub faults: FaultSet,
+    /// Speak Medusa v2 (`/auth/*`, `/admin/users/me`) instead of v1.
+    pub v2: bool,
 }
 
 impl ReferenceConfig {
@@ -75,6 +78,7 @@ impl ReferenceConfig {
             cookie_secret: Secret::new(random_id(32)),
             admin_cors: vec![DEFAULT_ADMIN_ORIGIN.to_owned()],
             faults: FaultSet::default(),
+            v2: false,
         }
     }
 }
@@ -158,6 +162,8 @@ struct Backend {
     issued: Mutex<std::collections::HashSet<String>>,
     /// Switchable while it runs (`serve`'s admin route); read at each use.
     faults: RwLock<FaultSet>,
+    /// Speaks Medusa v2.
+    v2: bool,
 }
 
 /// Who a request is, after the session, bearer and API-token strategies.
@@ -171,8 +177,10 @@ enum Identity {
 impl Backend {
     fn new(cfg: ReferenceConfig) -> Self {
         let now = now_rfc3339();
+        // v1 ids are usr_<ULID>, v2 ids user_<ULID>.
+        let prefix = if cfg.v2 { "user" } else { "usr" };
         let admin = User {
-            id: format!("usr_{}", random_id(26).to_uppercase()),
+            id: format!("{prefix}_{}", random_id(26).to_uppercase()),
             email: cfg.admin_email.to_lowercase(),
             password: cfg.admin_password.expose().to_owned(),
             api_token: Some(cfg.api_token.expose().to_owned()),
@@ -186,6 +194,7 @@ impl Backend {
             admin_cors: cfg.admin_cors,
             issued: Mutex::new(std::collections::HashSet::new()),
             faults: RwLock::new(cfg.faults),
+            v2: cfg.v2,
         }
     }
 
@@ -205,14 +214,18 @@ impl Backend {
     fn check_credentials(&self, email: &str, password: &str) -> Option<&User> {
         let email = email.to_lowercase();
         let user = self.users.iter().find(|u| u.email == email)?;
-        let right = &user.password;
-        let matches = *right == password
+        self.password_matches(&user.password, password)
+            .then_some(user)
+    }
+
+    /// Whether `password` is the `right` one (or passes for it, under a fault).
+    fn password_matches(&self, right: &str, password: &str) -> bool {
+        right == password
             || self.on(Fault::AcceptWrongPassword)
             || (self.on(Fault::PasswordCaseInsensitive)
                 && right.to_lowercase() == password.to_lowercase())
             || (self.on(Fault::PasswordTrimmed) && right == password.trim())
-            || (self.on(Fault::PasswordPrefixMatch) && password.starts_with(right.as_str()));
-        matches.then_some(user)
+            || (self.on(Fault::PasswordPrefixMatch) && password.starts_with(right))
     }
 
     fn user_by_api_token(&self, token: &str) -> Option<&User> {
@@ -351,6 +364,9 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if b.v2 {
+        return v2::handle(&b, &method, uri.path(), &headers, &body);
+    }
     let mut session = session::load(&b, &headers);
     let path = uri.path();
     let admin = path == "/admin" || path.starts_with("/admin/");

@@ -142,3 +142,55 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
+
+/// Saves a v2 session as Medusa 2.x's express-session does
+/// (`saveUninitialized: false`): a cookie only when a login put a user in
+/// the session, an expired one when logout ended it, nothing otherwise.
+pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
+    let mut store = b.sessions.lock().expect("session store lock");
+    if session.destroyed {
+        if b.on(Fault::LogoutEndsAllSessions) {
+            store.clear();
+        }
+        store.remove(&session.sid);
+        let cleared = format!(
+            "{}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            V1.session_cookie
+        );
+        if let Ok(v) = HeaderValue::from_str(&cleared) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+        return;
+    }
+    if session.user_id.is_none() || session.user_id == session.loaded_user_id {
+        return;
+    }
+    store.insert(session.sid.clone(), session.user_id.clone());
+    drop(store);
+    if b.on(Fault::NoSessionCookie) {
+        return;
+    }
+    let value = percent_encoding::utf8_percent_encode(
+        &format!("s:{}", sign(&session.sid, b.cookie_secret.expose())),
+        URI_COMPONENT,
+    )
+    .to_string();
+    let http_only = if b.on(Fault::CookieNotHttpOnly) {
+        ""
+    } else {
+        "; HttpOnly"
+    };
+    let ttl = if b.on(Fault::CookieLivesForYears) {
+        YEARS_SECS
+    } else {
+        COOKIE_TTL_SECS
+    };
+    let cookie = format!(
+        "{}={value}; Path=/; Expires={}{http_only}",
+        V1.session_cookie,
+        http_date_in(ttl)
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
