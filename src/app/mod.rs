@@ -13,7 +13,7 @@ pub mod error;
 pub mod serve;
 pub mod signal;
 
-pub use config::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
+pub use config::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 pub use error::{RunError, verdict};
 
 use std::io::Write;

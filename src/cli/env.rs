@@ -9,7 +9,8 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::app::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
+use crate::app::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT};
+use crate::core::advisory::{Mode, Severity};
 use crate::cli::args::{Given, Inputs};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
@@ -64,7 +65,64 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
         repeat,
         duration,
+        advisories: advisories(inputs)?,
     })
+}
+
+/// Reads the advisory settings: mode, level and the session limits.
+fn advisories(inputs: &Inputs<'_>) -> Result<AdvisorySettings, ConfigError> {
+    let mode = match inputs.given("advisories") {
+        None => Mode::Warn,
+        Some(g) => Mode::parse(&g.value).ok_or_else(|| {
+            err(
+                format!("{} must be off, warn or strict, got '{}'", g.from, g.value),
+                "give off, warn (the default) or strict",
+            )
+        })?,
+    };
+    let level = match inputs.given("advisory_level") {
+        None => Severity::High,
+        Some(g) => Severity::parse(&g.value).ok_or_else(|| {
+            err(
+                format!("{} must be low, medium or high, got '{}'", g.from, g.value),
+                "give low, medium or high (the default)",
+            )
+        })?,
+    };
+    let limit = |id: &str, default: u64| -> Result<Duration, ConfigError> {
+        Ok(time_limit(inputs.given(id))?.unwrap_or(Duration::from_secs(default)))
+    };
+    Ok(AdvisorySettings {
+        mode,
+        level,
+        idle_limit: limit("session_idle_limit", 30 * 60)?,
+        absolute_limit: limit("session_absolute_limit", 12 * 3_600)?,
+    })
+}
+
+/// A session limit: a whole number of seconds, minutes or hours (`30m`).
+fn time_limit(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
+    let Some(g) = given else {
+        return Ok(None);
+    };
+    let raw = g.value.trim();
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" => Some(1),
+        "m" => Some(60),
+        "h" => Some(3_600),
+        _ => None,
+    };
+    match scale.zip(digits.parse::<u64>().ok()) {
+        Some((s, n)) if n >= 1 => Ok(Some(Duration::from_secs(n.saturating_mul(s)))),
+        _ => Err(err(
+            format!("{} must be a time such as 30m or 12h, got '{raw}'", g.from),
+            "give a whole number with s, m or h",
+        )),
+    }
 }
 
 /// Reads the stress settings: `--repeat` or `--duration`, not both.
@@ -324,6 +382,7 @@ fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
             "reference_api_token_file",
             "MEDUSA_REFERENCE_API_TOKEN",
         )?,
+        hardened: flag(inputs, "reference_hardened")?,
     })
 }
 
@@ -354,6 +413,21 @@ fn container_tls(inputs: &Inputs<'_>) -> Result<bool, ConfigError> {
         other => Err(err(
             format!("{} must be 1 or 0, got '{other}'", g.from),
             "give 1 (or the bare --container-tls) for https in production mode, or leave it out",
+        )),
+    }
+}
+
+/// A `0|1` setting given as a flag or a variable (`id` names its argument).
+fn flag(inputs: &Inputs<'_>, id: &str) -> Result<bool, ConfigError> {
+    let Some(g) = inputs.given(id) else {
+        return Ok(false);
+    };
+    match g.value.trim() {
+        "0" | "false" => Ok(false),
+        "1" | "true" => Ok(true),
+        other => Err(err(
+            format!("{} must be 1 or 0, got '{other}'", g.from),
+            format!("give 1 to turn it on, 0 or nothing to leave it off ({})", g.from),
         )),
     }
 }

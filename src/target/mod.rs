@@ -43,6 +43,8 @@ pub enum TargetConfig {
         admin_password: Option<Secret>,
         /// The seeded admin's API token (random unless given).
         api_token: Option<Secret>,
+        /// Fix every security advisory it can (`MEDUSA_REFERENCE_HARDENED`).
+        hardened: bool,
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
@@ -146,7 +148,8 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
             faults,
             admin_password,
             api_token,
-        } => start_reference(faults, admin_password, api_token).await,
+            hardened,
+        } => start_reference(faults, admin_password, api_token, *hardened).await,
         TargetConfig::Container(settings) => {
             let c = ContainerBackend::start_with(settings, out).await?;
             Ok(Backend {
@@ -171,9 +174,11 @@ async fn start_reference(
     faults: &FaultSet,
     admin_password: &Option<Secret>,
     api_token: &Option<Secret>,
+    hardened: bool,
 ) -> Result<Backend, TargetError> {
     let mut rc = ReferenceConfig::random();
     rc.faults = faults.clone();
+    rc.hardened = hardened;
     if let Some(p) = admin_password {
         rc.admin_password = p.clone();
     }

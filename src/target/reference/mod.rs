@@ -62,6 +62,9 @@ pub struct ReferenceConfig {
     pub admin_cors: Vec<String>,
     /// Contract faults to commit.
     pub faults: FaultSet,
+    /// Fix every security advisory a conformant backend can fix
+    /// (`MEDUSA_REFERENCE_HARDENED`); off, it behaves as Medusa 1.20.11.
+    pub hardened: bool,
 }
 
 impl ReferenceConfig {
@@ -75,6 +78,7 @@ impl ReferenceConfig {
             cookie_secret: Secret::new(random_id(32)),
             admin_cors: vec![DEFAULT_ADMIN_ORIGIN.to_owned()],
             faults: FaultSet::default(),
+            hardened: false,
         }
     }
 }
