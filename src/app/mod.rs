@@ -22,6 +22,7 @@ use std::sync::Arc;
 use cucumber::WriterExt as _;
 use url::Url;
 
+use crate::core::advisory::Mode;
 use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
 use crate::core::latency::Latencies;
@@ -32,7 +33,7 @@ use crate::http::{Client, ClientSettings};
 use crate::report::console::{Console, ConsoleSettings};
 use crate::report::{self, Recorder, ReportPaths, Reports};
 use crate::suite::catalog;
-use crate::suite::context::SuiteContext;
+use crate::suite::context::{AdvisoryJudge, SuiteContext};
 use crate::suite::feed::Rounds;
 use crate::suite::filter::{self, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
@@ -201,6 +202,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let selection = selection(config, &credentials);
     let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
     ctx.latencies = config.stress().then(Latencies::default);
+    ctx.advisory = advisory_judge(config, &base_url);
     let ctx = Arc::new(ctx);
     let mut console = Console::new(out, redactor.clone(), console_settings(config));
     console.line(&format!(
@@ -217,8 +219,12 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let recorder = Recorder::new(console, config.path_base.clone());
     let handle = recorder.handle();
     let result = run_suite(config, ctx.clone(), selection, recorder).await;
+    if ctx.advisory.is_some() {
+        crate::suite::advisories::probe(&ctx).await;
+    }
     let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
     let mut record = handle.take();
+    record.advisories = ctx.advisories(config.advisories.mode, config.advisories.level);
     record.target = describe_target(config, &base_url);
     record.add_left_out(&result.left_out);
     record.attach_retries(&retried);
@@ -237,6 +243,17 @@ async fn run_scenarios<W: Write + Send + 'static>(
         require_all: config.require_all,
         stress: config.stress().then(|| stress_summary(&ctx, &record)),
         record,
+    })
+}
+
+/// How advisories are judged in this run, or `None` when they are off.
+fn advisory_judge(config: &Config, base_url: &Url) -> Option<AdvisoryJudge> {
+    let a = &config.advisories;
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    (a.mode != Mode::Off).then(|| AdvisoryJudge {
+        https: base_url.scheme() == "https",
+        idle_limit_secs: secs(a.idle_limit),
+        absolute_limit_secs: secs(a.absolute_limit),
     })
 }
 

@@ -10,8 +10,8 @@ use regex::Regex;
 use url::Url;
 
 use crate::app::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT};
-use crate::core::advisory::{Mode, Severity};
 use crate::cli::args::{Given, Inputs};
+use crate::core::advisory::{Mode, Severity};
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
 use crate::core::select::{Criteria, Ignored, TagExpr};
@@ -427,7 +427,10 @@ fn flag(inputs: &Inputs<'_>, id: &str) -> Result<bool, ConfigError> {
         "1" | "true" => Ok(true),
         other => Err(err(
             format!("{} must be 1 or 0, got '{other}'", g.from),
-            format!("give 1 to turn it on, 0 or nothing to leave it off ({})", g.from),
+            format!(
+                "give 1 to turn it on, 0 or nothing to leave it off ({})",
+                g.from
+            ),
         )),
     }
 }

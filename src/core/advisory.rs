@@ -361,66 +361,63 @@ pub struct Passive<'a> {
 /// of a credential (callers still mask it with the scenario's redactor).
 pub fn passive(ex: &Exchange, p: &Passive<'_>) -> Vec<(&'static str, String)> {
     let at = ex.request_line();
-    let mut out = Vec::new();
-    let mut fire =
-        |id: &'static str, what: String| out.push((id, format!("{at} -> {}: {what}", ex.status)));
-    let header = |name: &str| ex.headers.get(name).and_then(|v| v.to_str().ok());
-    if carries_credentials_or_user(ex)
-        && !header(CACHE_CONTROL.as_str()).is_some_and(|v| v.contains("no-store"))
-    {
-        fire(
-            "cache-no-store",
-            format!(
-                "Cache-Control is {}",
-                header(CACHE_CONTROL.as_str()).unwrap_or("absent")
-            ),
-        );
-    }
-    if !header("x-content-type-options").is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff")) {
-        fire("nosniff", "no X-Content-Type-Options: nosniff".into());
-    }
-    let csp_frames =
-        header(CONTENT_SECURITY_POLICY.as_str()).is_some_and(|v| v.contains("frame-ancestors"));
-    if !csp_frames && header("x-frame-options").is_none() {
-        fire(
-            "frame-ancestors",
-            "neither CSP frame-ancestors nor X-Frame-Options".into(),
-        );
-    }
-    if header(REFERRER_POLICY.as_str()).is_none() {
-        fire("referrer-policy", "no Referrer-Policy".into());
-    }
-    if p.https && !header("strict-transport-security").is_some_and(hsts_long_enough) {
-        fire(
-            "hsts",
-            format!(
-                "Strict-Transport-Security is {}",
-                header("strict-transport-security").unwrap_or("absent")
-            ),
-        );
-    }
+    let mut found = header_findings(ex, p.https);
     if !ex.body.is_empty() && ex.content_type().is_none() {
-        fire(
+        let n = ex.body.len();
+        found.push((
             "content-type",
-            format!("a body of {} bytes without Content-Type", ex.body.len()),
-        );
+            format!("a body of {n} bytes without Content-Type"),
+        ));
     }
     if ex.status >= 400
         && let Some(what) = disclosure(&ex.body_text())
     {
-        fire("error-disclosure", what);
-    }
-    if let Some(v) = header("x-powered-by") {
-        fire("x-powered-by", format!("X-Powered-By: {v}"));
+        found.push(("error-disclosure", what));
     }
     if let Some(what) = credential_in_body(ex) {
-        fire("credential-in-body", what);
+        found.push(("credential-in-body", what));
     }
-    out.extend(
-        cookie_findings(ex, p)
-            .into_iter()
-            .map(|(id, w)| (id, format!("{at} -> {}: {w}", ex.status))),
-    );
+    found.extend(cookie_findings(ex, p));
+    found
+        .into_iter()
+        .map(|(id, what)| (id, format!("{at} -> {}: {what}", ex.status)))
+        .collect()
+}
+
+/// The security headers an answer lacks (or the one it should not send).
+fn header_findings(ex: &Exchange, https: bool) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let header = |name: &str| ex.headers.get(name).and_then(|v| v.to_str().ok());
+    let shown = |name: &str| header(name).unwrap_or("absent").to_owned();
+    if carries_credentials_or_user(ex)
+        && !header(CACHE_CONTROL.as_str()).is_some_and(|v| v.contains("no-store"))
+    {
+        out.push((
+            "cache-no-store",
+            format!("Cache-Control is {}", shown("cache-control")),
+        ));
+    }
+    if !header("x-content-type-options").is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff")) {
+        out.push(("nosniff", "no X-Content-Type-Options: nosniff".into()));
+    }
+    let csp_frames =
+        header(CONTENT_SECURITY_POLICY.as_str()).is_some_and(|v| v.contains("frame-ancestors"));
+    if !csp_frames && header("x-frame-options").is_none() {
+        out.push((
+            "frame-ancestors",
+            "neither CSP frame-ancestors nor X-Frame-Options".into(),
+        ));
+    }
+    if header(REFERRER_POLICY.as_str()).is_none() {
+        out.push(("referrer-policy", "no Referrer-Policy".into()));
+    }
+    if https && !header("strict-transport-security").is_some_and(hsts_long_enough) {
+        let v = shown("strict-transport-security");
+        out.push(("hsts", format!("Strict-Transport-Security is {v}")));
+    }
+    if let Some(v) = header("x-powered-by") {
+        out.push(("x-powered-by", format!("X-Powered-By: {v}")));
+    }
     out
 }
 
@@ -518,7 +515,8 @@ fn cookie_findings(ex: &Exchange, p: &Passive<'_>) -> Vec<(&'static str, String)
             ));
         }
         if let Ok(secs) = cookies::lifetime_secs(&c, ex.date()) {
-            if secs > p.idle_limit_secs {
+            // Expires and Date are whole seconds, made at two moments.
+            if secs - SLACK_SECS > p.idle_limit_secs {
                 out.push((
                     "session-idle",
                     format!(
@@ -528,7 +526,7 @@ fn cookie_findings(ex: &Exchange, p: &Passive<'_>) -> Vec<(&'static str, String)
                     ),
                 ));
             }
-            if secs > p.absolute_limit_secs {
+            if secs - SLACK_SECS > p.absolute_limit_secs {
                 out.push((
                     "session-absolute",
                     format!(
@@ -542,6 +540,9 @@ fn cookie_findings(ex: &Exchange, p: &Passive<'_>) -> Vec<(&'static str, String)
     }
     out
 }
+
+/// What an `Expires` measured against `Date` may be off by.
+const SLACK_SECS: i64 = 2;
 
 fn has_prefix(name: &str) -> bool {
     name.starts_with("__Host-") || name.starts_with("__Secure-")

@@ -162,6 +162,8 @@ struct Backend {
     issued: Mutex<std::collections::HashSet<String>>,
     /// Switchable while it runs (`serve`'s admin route); read at each use.
     faults: RwLock<FaultSet>,
+    /// Fixes the advisories a conformant backend can fix.
+    hardened: bool,
 }
 
 /// Who a request is, after the session, bearer and API-token strategies.
@@ -190,6 +192,7 @@ impl Backend {
             admin_cors: cfg.admin_cors,
             issued: Mutex::new(std::collections::HashSet::new()),
             faults: RwLock::new(cfg.faults),
+            hardened: cfg.hardened,
         }
     }
 
@@ -277,7 +280,14 @@ impl Backend {
         if self.on(Fault::IgnoreBearer) {
             return None;
         }
-        let claims = match jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes()) {
+        let secret = self.jwt_secret.expose().as_bytes();
+        // jsonwebtoken without pinned `algorithms` takes the HMAC family.
+        let other_hmac = || {
+            (!self.hardened)
+                .then(|| jwt::verify_hs384(token, secret))
+                .flatten()
+        };
+        let claims = match jwt::verify_hs256(token, secret).or_else(other_hmac) {
             Some(c) => c,
             None => self.accept_unverified(token)?,
         };
@@ -402,7 +412,30 @@ async fn handle(
         }
     }
     session::store(&b, &session, &mut resp);
+    advisory_headers(&b, &mut resp);
     resp
+}
+
+/// Express's `X-Powered-By` as Medusa 1.20.11 sends it; hardened, the
+/// headers the advisories ask for instead (`docs/advisories.md`).
+fn advisory_headers(b: &Backend, resp: &mut Response) {
+    let h = resp.headers_mut();
+    if !b.hardened {
+        h.insert("x-powered-by", HeaderValue::from_static("Express"));
+        return;
+    }
+    let csp = match h.get(header::CONTENT_SECURITY_POLICY) {
+        Some(_) => "default-src 'none'; frame-ancestors 'none'",
+        None => "frame-ancestors 'none'",
+    };
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
 }
 
 impl Backend {
@@ -526,6 +559,9 @@ fn login(
         return json_response(b, status, faults::token_body(b, access_token(b, &user)));
     }
     if !b.on(Fault::LoginWithoutSession) {
+        if b.hardened {
+            session.regenerate();
+        }
         session.user_id = Some(user.id.clone());
     }
     json_response(b, status, faults::auth_body(b, &user, false))
@@ -721,10 +757,20 @@ fn not_json(b: &Backend) -> Response {
     } else {
         (StatusCode::BAD_REQUEST, "Bad Request")
     };
-    let mut resp = html_page(status, text);
+    // Development mode (NODE_ENV unset) prints the error's stack.
+    let text = if b.hardened {
+        text.to_owned()
+    } else {
+        format!("{text}{DEV_STACK}")
+    };
+    let mut resp = html_page(status, &text);
     resp.extensions_mut().insert(BodyParserError);
     resp
 }
+
+/// The stack finalhandler appends in development mode (Medusa 1.20.11
+/// with `NODE_ENV` unset), shortened.
+const DEV_STACK: &str = ": Unexpected token in JSON<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)";
 
 /// Express's 404 for a route it does not know.
 fn not_found(method: &str, path: &str) -> Response {
