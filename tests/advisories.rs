@@ -101,7 +101,11 @@ fn strict_fails_the_default_reference_with_exit_code_5_and_only_above_the_level(
         text(&out)
     );
     // The contract verdict itself is unchanged.
-    assert!(text(&out).contains("conformance: 76 passed, 0 failed"), "{}", text(&out));
+    assert!(
+        text(&out).contains("conformance: 76 passed, 0 failed"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -116,6 +116,25 @@ mod tests {
     }
 
     #[test]
+    fn strict_advisories_fail_a_green_contract_with_their_own_code() {
+        let mut o = Outcome {
+            passed: 1,
+            ..Outcome::default()
+        };
+        o.record.advisories = crate::core::advisory::Advisories::new(
+            crate::core::advisory::Mode::Warn,
+            crate::core::advisory::Severity::High,
+        );
+        o.record.advisories.add("session-fixation", "seen".into());
+        assert!(verdict(&o).is_ok(), "warn never changes the verdict");
+        o.record.advisories.mode = crate::core::advisory::Mode::Strict;
+        assert_eq!(verdict(&o).unwrap_err().exit_code(), exit::ADVISORY);
+        // A broken contract wins.
+        o.failed = 1;
+        assert_eq!(verdict(&o).unwrap_err().exit_code(), exit::CONTRACT);
+    }
+
+    #[test]
     fn a_run_that_checked_nothing_is_red() {
         let nothing = Outcome::default();
         assert_eq!(verdict(&nothing).unwrap_err().exit_code(), exit::CONTRACT);

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use cucumber::WriterExt as _;
 use url::Url;
 
-use crate::core::advisory::Mode;
+use crate::core::advisory::{Advisories, Mode};
 use crate::core::contract::V1;
 use crate::core::credentials::Credentials;
 use crate::core::latency::Latencies;
@@ -219,12 +219,10 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let recorder = Recorder::new(console, config.path_base.clone());
     let handle = recorder.handle();
     let result = run_suite(config, ctx.clone(), selection, recorder).await;
-    if ctx.advisory.is_some() {
-        crate::suite::advisories::probe(&ctx).await;
-    }
+    let advisories = advisories(config, &ctx).await;
     let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
     let mut record = handle.take();
-    record.advisories = ctx.advisories(config.advisories.mode, config.advisories.level);
+    record.advisories = advisories;
     record.target = describe_target(config, &base_url);
     record.add_left_out(&result.left_out);
     record.attach_retries(&retried);
@@ -244,6 +242,16 @@ async fn run_scenarios<W: Write + Send + 'static>(
         stress: config.stress().then(|| stress_summary(&ctx, &record)),
         record,
     })
+}
+
+/// The run's advisories: the passive ones the scenarios fired, then the
+/// active probes' (none when advisories are off).
+async fn advisories(config: &Config, ctx: &SuiteContext) -> Advisories {
+    if ctx.advisory.is_none() {
+        return Advisories::default();
+    }
+    crate::suite::advisories::probe(ctx).await;
+    ctx.advisories(config.advisories.mode, config.advisories.level)
 }
 
 /// How advisories are judged in this run, or `None` when they are off.

@@ -287,14 +287,25 @@ impl Finding {
 }
 
 /// The advisories of a run: at most one finding per advisory (the first
-/// evidence), plus how the run treats them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// evidence), plus how the run treats them. The default is `off` with
+/// nothing found (a record of a run that judged none).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advisories {
     /// The run's mode.
     pub mode: Mode,
     /// The lowest severity `strict` fails on.
     pub level: Option<Severity>,
     findings: BTreeMap<&'static str, Finding>,
+}
+
+impl Default for Advisories {
+    fn default() -> Advisories {
+        Advisories {
+            mode: Mode::Off,
+            level: None,
+            findings: BTreeMap::new(),
+        }
+    }
 }
 
 impl Advisories {
