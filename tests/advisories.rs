@@ -147,3 +147,56 @@ fn the_idle_limit_is_configurable() {
     assert!(!ids.contains("session-idle"), "{ids:?}");
     assert!(ids.contains("session-absolute"), "{ids:?}");
 }
+
+#[test]
+fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
+    let dir = std::env::temp_dir().join(format!("medusa-advisories-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    for (mode, code, failed) in [("warn", 0, 0), ("strict", 5, 2)] {
+        let out = run(&[
+            ("MEDUSA_ADVISORIES", mode),
+            ("MEDUSA_JUNIT", &path("j.xml")),
+            ("MEDUSA_CUCUMBER_JSON", &path("c.json")),
+            ("MEDUSA_HTML", &path("r.html")),
+        ]);
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        let junit = std::fs::read_to_string(dir.join("j.xml")).expect("junit");
+        let suite = junit
+            .split("<testsuite ")
+            .find(|s| s.starts_with("name=\"security advisories"))
+            .expect("an advisories suite");
+        assert!(
+            suite.contains(&format!("tests=\"14\" failures=\"{failed}\"")),
+            "{suite}"
+        );
+        assert!(
+            suite.contains(
+                "<property name=\"session-fixation\" value=\"high ASVS V7.2.4 (4.0.3 3.2.1)\"/>"
+            ),
+            "{suite}"
+        );
+        assert_eq!(suite.matches("<failure ").count(), failed, "{suite}");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("c.json")).expect("json"))
+                .expect("cucumber json parses");
+        let feature = json.as_array().and_then(|a| a.last()).expect("features");
+        assert_eq!(feature["uri"], "advisories");
+        let statuses: Vec<&str> = feature["elements"]
+            .as_array()
+            .expect("elements")
+            .iter()
+            .filter_map(|e| e["steps"][0]["result"]["status"].as_str())
+            .collect();
+        assert_eq!(statuses.len(), 14);
+        assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), failed);
+        let html = std::fs::read_to_string(dir.join("r.html")).expect("html");
+        assert!(html.contains("id=\"advisories\""), "no advisories section");
+        assert_eq!(
+            html.matches("<tr").count(),
+            15,
+            "a header row and 14 findings"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
