@@ -6,9 +6,17 @@
 //! every advisory a conformant backend can fix stays silent and `strict`
 //! passes. Warn never changes the verdict; strict fails with exit code 5;
 //! off judges nothing.
+//!
+//! The last two tests are `#[ignore]`d: they need a Docker engine with the
+//! images of `scripts/build-images.sh` (`.ci/run` runs them with
+//! `--include-ignored`) and compare the reference's list with a real
+//! Medusa 1.20.11's, over http (dev mode, equal lists) and over https in
+//! production mode (the documented differences).
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
+
+mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 
@@ -199,4 +207,49 @@ fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Real Medusa 1.20.11 over https in production mode: no stack traces,
+/// but no HSTS and a `Secure; SameSite=None` cookie without a prefix.
+fn over_https() -> BTreeSet<String> {
+    let mut ids = set(MEDUSA_1_20_11);
+    ids.remove("error-disclosure");
+    ids.extend(set(&["hsts", "cookie-secure"]));
+    ids
+}
+
+#[test]
+#[ignore = "needs a Docker engine and the images (.ci/run)"]
+fn real_medusa_fires_what_the_reference_fires_over_http() {
+    if support::no_engine() {
+        return;
+    }
+    let reference = fired(&run(&[]));
+    let out = run(&[("MEDUSA_TARGET", "container")]);
+    assert_eq!(out.status.code(), Some(0), "warn passes: {}", text(&out));
+    let real = fired(&out);
+    assert_eq!(real, reference, "-real +reference\n{}", text(&out));
+    for id in ["session-fixation", "cache-no-store", "credential-in-body"] {
+        assert!(real.contains(id), "{id}: {}", text(&out));
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker engine and the images (.ci/run)"]
+fn real_medusa_over_https_fails_strict_with_exit_code_5() {
+    if support::no_engine() {
+        return;
+    }
+    let out = run(&[
+        ("MEDUSA_TARGET", "container"),
+        ("MEDUSA_CONTAINER_TLS", "1"),
+        ("MEDUSA_ADVISORIES", "strict"),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert_eq!(fired(&out), over_https(), "{}", text(&out));
+    assert!(
+        text(&out).contains("conformance: 76 passed, 0 failed"),
+        "{}",
+        text(&out)
+    );
 }
