@@ -1090,4 +1090,47 @@ mod tests {
         let e = cli(&["--repeat", "2"], &[("MEDUSA_DURATION", "5s")]).unwrap_err();
         assert!(e.problem.contains("--repeat and MEDUSA_DURATION"), "{e}");
     }
+
+    #[test]
+    fn advisory_settings_are_read_and_checked() {
+        let a = cfg(&[]).unwrap().advisories;
+        assert_eq!((a.mode, a.level), (Mode::Warn, Severity::High));
+        assert_eq!(a.idle_limit, Duration::from_secs(1_800));
+        assert_eq!(a.absolute_limit, Duration::from_secs(43_200));
+        let a = cfg(&[
+            ("MEDUSA_ADVISORIES", "STRICT"),
+            ("MEDUSA_ADVISORY_LEVEL", "low"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "15m"),
+            ("MEDUSA_SESSION_ABSOLUTE_LIMIT", "8h"),
+        ])
+        .unwrap()
+        .advisories;
+        assert_eq!((a.mode, a.level), (Mode::Strict, Severity::Low));
+        assert_eq!(a.idle_limit, Duration::from_secs(900));
+        assert_eq!(a.absolute_limit, Duration::from_secs(28_800));
+        let flag = cli(&["--advisories", "off"], &[("MEDUSA_ADVISORIES", "strict")]).unwrap();
+        assert_eq!(flag.advisories.mode, Mode::Off, "a flag wins");
+        for (k, v) in [
+            ("MEDUSA_ADVISORIES", "loud"),
+            ("MEDUSA_ADVISORY_LEVEL", "critical"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "0m"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "ten"),
+        ] {
+            let e = cfg(&[(k, v)]).unwrap_err();
+            assert!(e.problem.contains(k), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_hardened_reference_is_a_switch() {
+        let hardened = |pairs: &[(&str, &str)]| match cfg(pairs).unwrap().target {
+            TargetConfig::Reference { hardened, .. } => hardened,
+            _ => panic!("not the reference"),
+        };
+        assert!(!hardened(&[]));
+        assert!(hardened(&[("MEDUSA_REFERENCE_HARDENED", "1")]));
+        assert!(!hardened(&[("MEDUSA_REFERENCE_HARDENED", "0")]));
+        let e = cfg(&[("MEDUSA_REFERENCE_HARDENED", "yes please")]).unwrap_err();
+        assert!(e.problem.contains("MEDUSA_REFERENCE_HARDENED"), "{e}");
+    }
 }

@@ -236,7 +236,7 @@ pub const CATALOG: &[Advisory] = &[
         "jwt-alg-pinned",
         "V9.1.2",
         Some("3.5.3"),
-        "a JWT signed with another HMAC algorithm (HS384, HS512) than the issuer's is refused",
+        "a JWT signed with another HMAC algorithm (HS384) than the HS256 the backend issues is refused",
         Low,
     ),
     adv(
