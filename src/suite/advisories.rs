@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::core::exchange::{Auth, Body, Exchange};
+use crate::core::record::RetriedRequest;
 use crate::core::redact::{Redactor, Secret};
 use crate::core::{advisory, contract::Call, jwt};
 use crate::http::Extra;
@@ -30,6 +31,16 @@ impl Probe<'_> {
             .send_traced_with(call, &auth, &body, extra)
             .await
             .ok()?;
+        if !sent.retry_errors.is_empty() {
+            // Shown with the run's other retried requests (no scenario's).
+            self.ctx.record_retried(RetriedRequest {
+                scenario: "(advisory probes, after the scenarios)".into(),
+                key: None,
+                request: sent.exchange.request_line(),
+                retries: sent.exchange.retries,
+                errors: sent.retry_errors,
+            });
+        }
         let ex = sent.exchange;
         for c in ex.cookies_named(self.ctx.client.dialect().session_cookie) {
             self.redactor.add(c.value());
