@@ -126,6 +126,15 @@ async fn session_fixation(p: &Probe<'_>) -> Option<String> {
             );
         }
     }
+    // Leave no session of the admin behind (the store of a real server).
+    if let Some(c) = p.cookie_of(&login).or(match login_auth {
+        Auth::Cookie(c) => Some(c),
+        _ => None,
+    }) {
+        let _ = p
+            .send(Call::DeleteSession, Auth::Cookie(c), Body::None, &none)
+            .await;
+    }
     user_id
 }
 
