@@ -17,6 +17,9 @@ pub const UNREACHABLE: u8 = 3;
 /// The harness could not set up its target (reference backend, containers,
 /// async runtime).
 pub const SETUP: u8 = 4;
+/// The contract held, but `--advisories strict` found security advisories
+/// at or above `--advisory-level`.
+pub const ADVISORY: u8 = 5;
 /// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells do).
 pub const INTERRUPTED: u8 = 130;
 /// A harness bug: the process panicked outside a step (Rust's own code).
@@ -32,6 +35,7 @@ pub const TABLE: &[(u8, &str)] = &[
         "backend unreachable, or not a Medusa admin API",
     ),
     (SETUP, "setup failed"),
+    (ADVISORY, "security advisories in strict mode"),
     (INTERRUPTED, "interrupted"),
     (PANIC, "harness bug (panic)"),
 ];

@@ -101,9 +101,15 @@ fn a_green_run_prints_one_line_per_scenario_and_the_summary() {
     let lines: Vec<&str> = out.lines().collect();
     let passed = lines.iter().filter(|l| l.starts_with("PASS  ")).count();
     assert_eq!(passed, SCENARIOS, "{out}");
-    // The header, the dialect chosen, the time and the verdict besides.
+    // The header, the dialect chosen, the time and the verdict besides (and the advisories,
+    // one line each plus their count: warn is the default).
+    let advisories = lines
+        .iter()
+        .filter(|l| l.starts_with("advisory [") || l.starts_with("advisories: "))
+        .count();
+    assert!(advisories > 0, "{out}");
     assert!(
-        lines.len() <= SCENARIOS + 4,
+        lines.len() <= SCENARIOS + 4 + advisories,
         "{} lines:\n{out}",
         lines.len()
     );

@@ -840,10 +840,13 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         "{}",
         run.output
     );
-    // The reports carry the scenarios' notes (the preflight's belongs to
-    // the run, not to a scenario); a scenario's notes share one
+    // The reports carry the scenarios' notes (the preflight's and the
+    // advisory probes' belong to the run, not to a scenario); a scenario's notes share one
     // <system-err>, a line each.
-    let scenario_notes = notes.iter().filter(|l| !l.contains("(preflight")).count();
+    let scenario_notes = notes
+        .iter()
+        .filter(|l| !l.contains("(preflight") && !l.contains("(advisory probes"))
+        .count();
     assert_eq!(
         junit.matches("retried: ").count(),
         scenario_notes,
@@ -860,7 +863,10 @@ fn transport_errors_are_retried_and_shown_in_every_output() {
         .filter(|e| e["type"] == "scenario")
         .filter_map(|e| e["description"].as_str())
         .collect();
-    for note in notes.iter().filter(|l| !l.contains("(preflight")) {
+    for note in notes
+        .iter()
+        .filter(|l| !l.contains("(preflight") && !l.contains("(advisory probes"))
+    {
         assert!(
             descriptions.iter().any(|d| d.lines().any(|l| l == note)),
             "{note:?} is not in the Cucumber JSON: {json}"

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::advisory::{Mode, Severity};
 use crate::core::contract::DialectChoice;
 use crate::core::select::Criteria;
 use crate::report::console::ColorChoice;
@@ -68,6 +69,34 @@ pub struct Config {
     /// Run the scenarios again and again for this long
     /// (`MEDUSA_DURATION`, `--duration`).
     pub duration: Option<Duration>,
+
+    // ---- advisories ------------------------------------------------------
+    /// What the run does with security advisories.
+    pub advisories: AdvisorySettings,
+}
+
+/// What the run does with security advisories (`core::advisory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdvisorySettings {
+    /// off, warn or strict (`MEDUSA_ADVISORIES`, `--advisories`).
+    pub mode: Mode,
+    /// The lowest severity strict fails on (`--advisory-level`).
+    pub level: Severity,
+    /// A session cookie living longer fires `session-idle`.
+    pub idle_limit: Duration,
+    /// A session cookie living longer fires `session-absolute`.
+    pub absolute_limit: Duration,
+}
+
+impl Default for AdvisorySettings {
+    fn default() -> AdvisorySettings {
+        AdvisorySettings {
+            mode: Mode::Warn,
+            level: Severity::High,
+            idle_limit: Duration::from_secs(30 * 60),
+            absolute_limit: Duration::from_secs(12 * 3_600),
+        }
+    }
 }
 
 /// The most runs of each scenario `--repeat` takes.

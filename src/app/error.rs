@@ -29,6 +29,14 @@ pub enum RunError {
     /// The run was stopped by a signal; what it started was removed.
     #[error("interrupted by {0}: stopped, and removed what this run had started")]
     Interrupted(&'static str),
+    /// The contract held, but strict advisories failed the run.
+    #[error("strict advisories: {count} at or above the {level} level (the contract holds)")]
+    Advisories {
+        /// How many advisories fail the run.
+        count: usize,
+        /// The level strict fails on.
+        level: &'static str,
+    },
     /// The scenarios ran and the gate is red (the summary says why).
     #[error("the contract does not hold: {passed} passed, {failed} failed")]
     ContractBroken {
@@ -55,14 +63,25 @@ impl RunError {
             | RunError::Runtime(_) => exit::SETUP,
             RunError::Interrupted(_) => exit::INTERRUPTED,
             RunError::ContractBroken { .. } => exit::CONTRACT,
+            RunError::Advisories { .. } => exit::ADVISORY,
         }
     }
 }
 
 /// A finished run's verdict: `Ok` if the gate is green, else
-/// [`RunError::ContractBroken`].
+/// [`RunError::ContractBroken`]; a green contract with strict advisories
+/// at or above the level is [`RunError::Advisories`] (a broken contract
+/// wins: its code says more).
 pub fn verdict(outcome: &Outcome) -> Result<(), RunError> {
     if outcome.is_success() {
+        let a = &outcome.record.advisories;
+        let failing = a.failing().len();
+        if failing > 0 {
+            return Err(RunError::Advisories {
+                count: failing,
+                level: a.level.map_or("high", |l| l.name()),
+            });
+        }
         return Ok(());
     }
     Err(RunError::ContractBroken {
@@ -94,6 +113,25 @@ mod tests {
             RunError::Interrupted("SIGINT").exit_code(),
             exit::INTERRUPTED
         );
+    }
+
+    #[test]
+    fn strict_advisories_fail_a_green_contract_with_their_own_code() {
+        let mut o = Outcome {
+            passed: 1,
+            ..Outcome::default()
+        };
+        o.record.advisories = crate::core::advisory::Advisories::new(
+            crate::core::advisory::Mode::Warn,
+            crate::core::advisory::Severity::High,
+        );
+        o.record.advisories.add("session-fixation", "seen".into());
+        assert!(verdict(&o).is_ok(), "warn never changes the verdict");
+        o.record.advisories.mode = crate::core::advisory::Mode::Strict;
+        assert_eq!(verdict(&o).unwrap_err().exit_code(), exit::ADVISORY);
+        // A broken contract wins.
+        o.failed = 1;
+        assert_eq!(verdict(&o).unwrap_err().exit_code(), exit::CONTRACT);
     }
 
     #[test]

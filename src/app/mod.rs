@@ -13,7 +13,7 @@ pub mod error;
 pub mod serve;
 pub mod signal;
 
-pub use config::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
+pub use config::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 pub use error::{RunError, verdict};
 
 use std::io::Write;
@@ -22,6 +22,7 @@ use std::sync::Arc;
 use cucumber::WriterExt as _;
 use url::Url;
 
+use crate::core::advisory::{Advisories, Mode};
 use crate::core::contract::{Dialect, DialectChoice, V1};
 use crate::core::credentials::Credentials;
 use crate::core::latency::Latencies;
@@ -32,7 +33,7 @@ use crate::http::{Client, ClientSettings};
 use crate::report::console::{Console, ConsoleSettings};
 use crate::report::{self, Recorder, ReportPaths, Reports};
 use crate::suite::catalog;
-use crate::suite::context::SuiteContext;
+use crate::suite::context::{AdvisoryJudge, SuiteContext};
 use crate::suite::feed::Rounds;
 use crate::suite::filter::{self, Selection};
 use crate::suite::run::{SuiteResult, SuiteSettings};
@@ -215,9 +216,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let found = target::preflight(&client, config.dialect).await?;
     let (client, preflight_retry) = (client.speaking(found.dialect), found.retried);
     let selection = selection(config, &credentials, found.dialect);
-    let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
-    ctx.latencies = config.stress().then(Latencies::default);
-    let ctx = Arc::new(ctx);
+    let ctx = suite_context(config, client, credentials, &redactor, &base_url);
     let mut console = Console::new(out, redactor.clone(), console_settings(config));
     console.line(&format!(
         "medusa-conformance: running {} against {}",
@@ -234,8 +233,10 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let recorder = Recorder::new(console, config.path_base.clone());
     let handle = recorder.handle();
     let result = run_suite(config, ctx.clone(), selection, recorder).await;
+    let advisories = advisories(config, &ctx).await;
     let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
     let mut record = handle.take();
+    record.advisories = advisories;
     record.target = describe_target(config, &base_url);
     record.add_left_out(&result.left_out);
     record.attach_retries(&retried);
@@ -254,6 +255,42 @@ async fn run_scenarios<W: Write + Send + 'static>(
         require_all: config.require_all,
         stress: config.stress().then(|| stress_summary(&ctx, &record)),
         record,
+    })
+}
+
+/// What every scenario shares: the client speaking the dialect found,
+/// latencies in stress mode, the advisory judge.
+fn suite_context(
+    config: &Config,
+    client: Client,
+    credentials: Credentials,
+    redactor: &Redactor,
+    base_url: &Url,
+) -> Arc<SuiteContext> {
+    let mut ctx = SuiteContext::new(client, credentials, redactor.clone());
+    ctx.latencies = config.stress().then(Latencies::default);
+    ctx.advisory = advisory_judge(config, base_url);
+    Arc::new(ctx)
+}
+
+/// The run's advisories: the passive ones the scenarios fired, then the
+/// active probes' (none when advisories are off).
+async fn advisories(config: &Config, ctx: &SuiteContext) -> Advisories {
+    if ctx.advisory.is_none() {
+        return Advisories::default();
+    }
+    crate::suite::advisories::probe(ctx).await;
+    ctx.advisories(config.advisories.mode, config.advisories.level)
+}
+
+/// How advisories are judged in this run, or `None` when they are off.
+fn advisory_judge(config: &Config, base_url: &Url) -> Option<AdvisoryJudge> {
+    let a = &config.advisories;
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    (a.mode != Mode::Off).then(|| AdvisoryJudge {
+        https: base_url.scheme() == "https",
+        idle_limit_secs: secs(a.idle_limit),
+        absolute_limit_secs: secs(a.absolute_limit),
     })
 }
 

@@ -21,6 +21,7 @@ const SELECTION: &str = "Selection";
 const RUNNER: &str = "Test runner (cargo test, cargo nextest)";
 const OUTPUT: &str = "Output";
 const REFERENCE: &str = "Reference backend (no --base-url)";
+const ADVISORIES: &str = "Security advisories (OWASP ASVS 5.0, docs/advisories.md)";
 const STRESS: &str = "Stress (the selected scenarios again and again)";
 
 /// Checks that a backend honours Medusa's admin auth contract.
@@ -88,6 +89,24 @@ pub(super) struct Args {
     /// https proxy with a per-run CA [default: 0]
     #[arg(long, env = "MEDUSA_CONTAINER_TLS", value_name = "0|1", num_args = 0..=1, default_missing_value = "1", require_equals = true, help_heading = TARGET)]
     pub container_tls: Option<String>,
+
+    // ---- advisories ---------------------------------------------------
+    /// off, warn (list them; the verdict is the contract's) or strict
+    /// (advisories at or above --advisory-level fail the run, exit 5)
+    /// [default: warn]
+    #[arg(long, env = "MEDUSA_ADVISORIES", value_name = "MODE", help_heading = ADVISORIES)]
+    pub advisories: Option<String>,
+    /// The lowest severity strict fails on: low, medium or high [default: high]
+    #[arg(long, env = "MEDUSA_ADVISORY_LEVEL", value_name = "LEVEL", help_heading = ADVISORIES)]
+    pub advisory_level: Option<String>,
+    /// A session cookie living longer than this fires session-idle
+    /// (30s, 30m, 12h) [default: 30m]
+    #[arg(long, env = "MEDUSA_SESSION_IDLE_LIMIT", value_name = "TIME", help_heading = ADVISORIES)]
+    pub session_idle_limit: Option<String>,
+    /// A session cookie living longer than this fires session-absolute
+    /// [default: 12h]
+    #[arg(long, env = "MEDUSA_SESSION_ABSOLUTE_LIMIT", value_name = "TIME", help_heading = ADVISORIES)]
+    pub session_absolute_limit: Option<String>,
 
     // ---- selection ----------------------------------------------------
     /// Folder of .feature files [default: features/]
@@ -185,6 +204,11 @@ pub(super) struct Args {
     /// MEDUSA_REFERENCE_API_TOKEN; default: random per run)
     #[arg(long, env = "MEDUSA_REFERENCE_API_TOKEN_FILE", value_name = "PATH", help_heading = REFERENCE)]
     pub reference_api_token_file: Option<String>,
+    /// 1: the reference backend fixes every advisory it can (new session
+    /// id at login, no-store, security headers, ...) [default: 0, as
+    /// Medusa 1.20.11]
+    #[arg(long, env = "MEDUSA_REFERENCE_HARDENED", value_name = "0|1", num_args = 0..=1, default_missing_value = "1", require_equals = true, help_heading = REFERENCE)]
+    pub reference_hardened: Option<String>,
     /// List the faults the reference backend can commit, and exit
     #[arg(long, help_heading = REFERENCE)]
     pub list_faults: bool,

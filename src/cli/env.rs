@@ -9,8 +9,9 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::app::{Config, ConfigError, MAX_DURATION, MAX_REPEAT};
+use crate::app::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT};
 use crate::cli::args::{Given, Inputs};
+use crate::core::advisory::{Mode, Severity};
 use crate::core::contract::DialectChoice;
 use crate::core::credentials::Credentials;
 use crate::core::redact::Secret;
@@ -18,8 +19,8 @@ use crate::core::select::{Criteria, Ignored, TagExpr};
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 use crate::target::container::{
-    ContainerSettings, DEFAULT_MEDUSA_IMAGE, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS,
-    MAX_TIMEOUT_SECS,
+    ContainerSettings, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS,
+    MedusaVersion,
 };
 use crate::target::reference::FaultSet;
 
@@ -66,6 +67,7 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
         repeat,
         duration,
+        advisories: advisories(inputs)?,
     })
 }
 
@@ -83,6 +85,62 @@ fn dialect(inputs: &Inputs<'_>) -> Result<DialectChoice, ConfigError> {
             ),
         )
     })
+}
+
+/// Reads the advisory settings: mode, level and the session limits.
+fn advisories(inputs: &Inputs<'_>) -> Result<AdvisorySettings, ConfigError> {
+    let mode = match inputs.given("advisories") {
+        None => Mode::Warn,
+        Some(g) => Mode::parse(&g.value).ok_or_else(|| {
+            err(
+                format!("{} must be off, warn or strict, got '{}'", g.from, g.value),
+                "give off, warn (the default) or strict",
+            )
+        })?,
+    };
+    let level = match inputs.given("advisory_level") {
+        None => Severity::High,
+        Some(g) => Severity::parse(&g.value).ok_or_else(|| {
+            err(
+                format!("{} must be low, medium or high, got '{}'", g.from, g.value),
+                "give low, medium or high (the default)",
+            )
+        })?,
+    };
+    let limit = |id: &str, default: u64| -> Result<Duration, ConfigError> {
+        Ok(time_limit(inputs.given(id))?.unwrap_or(Duration::from_secs(default)))
+    };
+    Ok(AdvisorySettings {
+        mode,
+        level,
+        idle_limit: limit("session_idle_limit", 30 * 60)?,
+        absolute_limit: limit("session_absolute_limit", 12 * 3_600)?,
+    })
+}
+
+/// A session limit: a whole number of seconds, minutes or hours (`30m`).
+fn time_limit(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
+    let Some(g) = given else {
+        return Ok(None);
+    };
+    let raw = g.value.trim();
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" => Some(1),
+        "m" => Some(60),
+        "h" => Some(3_600),
+        _ => None,
+    };
+    match scale.zip(digits.parse::<u64>().ok()) {
+        Some((s, n)) if n >= 1 => Ok(Some(Duration::from_secs(n.saturating_mul(s)))),
+        _ => Err(err(
+            format!("{} must be a time such as 30m or 12h, got '{raw}'", g.from),
+            "give a whole number with s, m or h",
+        )),
+    }
 }
 
 /// Reads the stress settings: `--repeat` or `--duration`, not both.
@@ -344,6 +402,7 @@ fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
         )?,
         // The reference speaks v2 only when asked: `auto` finds it v1.
         v2: matches!(dialect(inputs)?, DialectChoice::Fixed(d) if d.name == "v2"),
+        hardened: flag(inputs, "reference_hardened")?,
     })
 }
 
@@ -353,12 +412,19 @@ fn container_settings(inputs: &Inputs<'_>) -> Result<ContainerSettings, ConfigEr
             .given(id)
             .map_or_else(|| default.to_owned(), |g| g.value.clone())
     };
+    // `--dialect v2` starts Medusa 2.x; `auto` cannot ask a backend that
+    // is not up yet, so it starts v1 (the preflight then recognises it).
+    let version = match dialect(inputs)? {
+        DialectChoice::Fixed(d) if d.name == "v2" => MedusaVersion::V2,
+        _ => MedusaVersion::V1,
+    };
     Ok(ContainerSettings {
-        medusa_image: or("image", DEFAULT_MEDUSA_IMAGE),
+        medusa_image: or("image", version.default_image()),
         postgres_image: or("postgres_image", DEFAULT_POSTGRES_IMAGE),
         startup_timeout: startup_timeout(inputs.given("container_timeout"))?,
         docker_host: (inputs.var)("DOCKER_HOST"),
         tls: container_tls(inputs)?,
+        version,
     })
 }
 
@@ -374,6 +440,24 @@ fn container_tls(inputs: &Inputs<'_>) -> Result<bool, ConfigError> {
         other => Err(err(
             format!("{} must be 1 or 0, got '{other}'", g.from),
             "give 1 (or the bare --container-tls) for https in production mode, or leave it out",
+        )),
+    }
+}
+
+/// A `0|1` setting given as a flag or a variable (`id` names its argument).
+fn flag(inputs: &Inputs<'_>, id: &str) -> Result<bool, ConfigError> {
+    let Some(g) = inputs.given(id) else {
+        return Ok(false);
+    };
+    match g.value.trim() {
+        "0" | "false" => Ok(false),
+        "1" | "true" => Ok(true),
+        other => Err(err(
+            format!("{} must be 1 or 0, got '{other}'", g.from),
+            format!(
+                "give 1 to turn it on, 0 or nothing to leave it off ({})",
+                g.from
+            ),
         )),
     }
 }
@@ -966,8 +1050,44 @@ mod tests {
         };
         assert_eq!(s.startup_timeout, Duration::from_secs(600));
         assert_eq!(s.docker_host.as_deref(), Some("unix:///tmp/d.sock"));
-        assert_eq!(s.medusa_image, DEFAULT_MEDUSA_IMAGE);
+        assert_eq!(
+            s.medusa_image,
+            crate::target::container::DEFAULT_MEDUSA_IMAGE
+        );
+        assert_eq!(s.version, MedusaVersion::V1);
         assert!(!s.tls);
+    }
+
+    #[test]
+    fn the_dialect_chooses_the_container_medusa() {
+        let started = |vars: &[(&str, &str)]| -> ContainerSettings {
+            let mut all = vec![("MEDUSA_TARGET", "container")];
+            all.extend_from_slice(vars);
+            match cfg(&all).unwrap().target {
+                TargetConfig::Container(s) => s,
+                _ => panic!("not the container target"),
+            }
+        };
+        let v2 = started(&[("MEDUSA_DIALECT", "v2")]);
+        assert_eq!(v2.version, MedusaVersion::V2);
+        assert_eq!(
+            v2.medusa_image,
+            crate::target::container::DEFAULT_MEDUSA_V2_IMAGE
+        );
+        for d in ["v1", "auto"] {
+            let v1 = started(&[("MEDUSA_DIALECT", d)]);
+            assert_eq!(v1.version, MedusaVersion::V1, "{d}");
+            assert_eq!(
+                v1.medusa_image,
+                crate::target::container::DEFAULT_MEDUSA_IMAGE
+            );
+        }
+        // An image given by name is kept, whatever the dialect.
+        let named = started(&[("MEDUSA_DIALECT", "v2"), ("MEDUSA_IMAGE", "x/y:1")]);
+        assert_eq!(
+            (named.medusa_image.as_str(), named.version),
+            ("x/y:1", MedusaVersion::V2)
+        );
     }
 
     #[test]
@@ -1032,5 +1152,48 @@ mod tests {
         }
         let e = cli(&["--repeat", "2"], &[("MEDUSA_DURATION", "5s")]).unwrap_err();
         assert!(e.problem.contains("--repeat and MEDUSA_DURATION"), "{e}");
+    }
+
+    #[test]
+    fn advisory_settings_are_read_and_checked() {
+        let a = cfg(&[]).unwrap().advisories;
+        assert_eq!((a.mode, a.level), (Mode::Warn, Severity::High));
+        assert_eq!(a.idle_limit, Duration::from_secs(1_800));
+        assert_eq!(a.absolute_limit, Duration::from_secs(43_200));
+        let a = cfg(&[
+            ("MEDUSA_ADVISORIES", "STRICT"),
+            ("MEDUSA_ADVISORY_LEVEL", "low"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "15m"),
+            ("MEDUSA_SESSION_ABSOLUTE_LIMIT", "8h"),
+        ])
+        .unwrap()
+        .advisories;
+        assert_eq!((a.mode, a.level), (Mode::Strict, Severity::Low));
+        assert_eq!(a.idle_limit, Duration::from_secs(900));
+        assert_eq!(a.absolute_limit, Duration::from_secs(28_800));
+        let flag = cli(&["--advisories", "off"], &[("MEDUSA_ADVISORIES", "strict")]).unwrap();
+        assert_eq!(flag.advisories.mode, Mode::Off, "a flag wins");
+        for (k, v) in [
+            ("MEDUSA_ADVISORIES", "loud"),
+            ("MEDUSA_ADVISORY_LEVEL", "critical"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "0m"),
+            ("MEDUSA_SESSION_IDLE_LIMIT", "ten"),
+        ] {
+            let e = cfg(&[(k, v)]).unwrap_err();
+            assert!(e.problem.contains(k), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_hardened_reference_is_a_switch() {
+        let hardened = |pairs: &[(&str, &str)]| match cfg(pairs).unwrap().target {
+            TargetConfig::Reference { hardened, .. } => hardened,
+            _ => panic!("not the reference"),
+        };
+        assert!(!hardened(&[]));
+        assert!(hardened(&[("MEDUSA_REFERENCE_HARDENED", "1")]));
+        assert!(!hardened(&[("MEDUSA_REFERENCE_HARDENED", "0")]));
+        let e = cfg(&[("MEDUSA_REFERENCE_HARDENED", "yes please")]).unwrap_err();
+        assert!(e.problem.contains("MEDUSA_REFERENCE_HARDENED"), "{e}");
     }
 }

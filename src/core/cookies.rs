@@ -102,7 +102,7 @@ fn https_problems(c: &cookie::Cookie<'_>) -> Vec<String> {
 
 /// The cookie's lifetime in seconds: `Max-Age` if it has one (it wins, as
 /// in RFC 6265), else `Expires` minus the response's `Date`.
-fn lifetime_secs(c: &cookie::Cookie<'_>, date: Option<&str>) -> Result<i64, String> {
+pub fn lifetime_secs(c: &cookie::Cookie<'_>, date: Option<&str>) -> Result<i64, String> {
     if let Some(max_age) = c.max_age() {
         return Ok(max_age.whole_seconds());
     }

@@ -34,6 +34,33 @@ pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
     format!("{input}.{sig}")
 }
 
+/// Signs `claims` as an HS384 JWT with `secret` (the algorithm-pinning
+/// advisory: a backend that issues HS256 should refuse it).
+pub fn sign_hs384(claims: &Value, secret: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS384","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{payload}");
+    let mut m = Hmac::<sha2::Sha384>::new_from_slice(secret).expect("any key length");
+    m.update(input.as_bytes());
+    let sig = URL_SAFE_NO_PAD.encode(m.finalize().into_bytes());
+    format!("{input}.{sig}")
+}
+
+/// The claims of an HS384 token whose signature verifies with `secret`
+/// (what jsonwebtoken accepts when `algorithms` is not pinned).
+pub fn verify_hs384(token: &str, secret: &[u8]) -> Option<Value> {
+    let (header, claims) = decode_unverified(token)?;
+    if header.get("alg")?.as_str()? != "HS384" {
+        return None;
+    }
+    let (input, sig) = token.rsplit_once('.')?;
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    let mut m = Hmac::<sha2::Sha384>::new_from_slice(secret).expect("any key length");
+    m.update(input.as_bytes());
+    m.verify_slice(&sig).ok()?;
+    Some(claims)
+}
+
 /// The claims of an HS256 token whose signature verifies with `secret`.
 pub fn verify_hs256(token: &str, secret: &[u8]) -> Option<Value> {
     let (input, sig) = token.rsplit_once('.')?;

@@ -3,6 +3,7 @@
 //! file system, no environment: everything above may use it, it uses
 //! nothing above.
 
+pub mod advisory;
 pub mod answer;
 pub mod check;
 pub mod contract;

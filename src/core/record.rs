@@ -6,6 +6,7 @@
 //! never by its name: two scenarios of the same name in two files stay
 //! apart in every record and report.
 
+use crate::core::advisory::Advisories;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -441,6 +442,8 @@ pub struct RunRecord {
     pub parse_errors: Vec<String>,
     /// Retried requests that belong to no scenario (the preflight's).
     pub retried: Vec<RetriedRequest>,
+    /// The security advisories of the run (separate from the contract).
+    pub advisories: Advisories,
 }
 
 impl Default for RunRecord {
@@ -452,6 +455,7 @@ impl Default for RunRecord {
             features: Vec::new(),
             parse_errors: Vec::new(),
             retried: Vec::new(),
+            advisories: Advisories::default(),
         }
     }
 }

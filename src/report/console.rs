@@ -6,6 +6,7 @@
 //! Every piece of text is masked by the run's redactor before it is
 //! coloured, and written through a redacting writer on top.
 
+use crate::core::advisory::{Advisories, Mode};
 use std::io::Write;
 use std::time::Duration;
 
@@ -286,6 +287,7 @@ pub fn summary(out: &mut dyn Write, outcome: &Outcome, elapsed: Duration) {
     lines.extend(outcome.retried.iter().map(|r| r.describe()));
     lines.extend(problem_lines(outcome));
     lines.extend(stress_lines(outcome));
+    lines.extend(advisory_lines(&outcome.record.advisories));
     if outcome.report_errors.is_empty() {
         for (what, path) in &outcome.reports_written {
             lines.push(format!("report: {what} written to {path}"));
@@ -296,6 +298,28 @@ pub fn summary(out: &mut dyn Write, outcome: &Outcome, elapsed: Duration) {
     for line in lines {
         let _ = writeln!(out, "{line}");
     }
+}
+
+/// The advisories, one line each, the most severe first, and a count
+/// line that says whether they count (strict) or not (warn).
+pub fn advisory_lines(a: &Advisories) -> Vec<String> {
+    if a.mode == Mode::Off {
+        return Vec::new();
+    }
+    let mut lines: Vec<String> = a.findings().iter().map(|f| f.describe()).collect();
+    let failing = a.failing().len();
+    let level = a.level.map_or("high", |l| l.name());
+    lines.push(match a.mode {
+        Mode::Strict => format!(
+            "advisories: {} (strict: {failing} at or above {level} fail the run)",
+            lines.len()
+        ),
+        _ => format!(
+            "advisories: {} (warn: they do not change the verdict; see docs/advisories.md)",
+            lines.len()
+        ),
+    });
+    lines
 }
 
 /// A stress run's per-route latency, and each scenario that failed only

@@ -6,6 +6,7 @@
 //! `skipped`, the first saying why; a scenario's retried requests are in
 //! its `description`. Every string is masked.
 
+use crate::report::advisories;
 use serde_json::{Value, json};
 
 use crate::core::record::{FeatureRun, RunRecord, ScenarioRun, StepRun, StepStatus};
@@ -14,7 +15,11 @@ use crate::report::skipped_message;
 
 /// The Cucumber JSON of `record`, every string masked by `redactor`.
 pub fn cucumber_json(record: &RunRecord, redactor: &Redactor) -> String {
-    let mut features: Value = record.features.iter().map(feature).collect();
+    let mut list: Vec<Value> = record.features.iter().map(feature).collect();
+    if advisories::shown(&record.advisories) {
+        list.push(advisories::cucumber_feature(&record.advisories));
+    }
+    let mut features = Value::Array(list);
     mask_strings(&mut features, redactor);
     serde_json::to_string_pretty(&features).unwrap_or_else(|_| "[]".to_owned())
 }

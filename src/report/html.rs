@@ -7,6 +7,7 @@
 //! requests. Failed scenarios are open, the others fold away. Every
 //! string is masked, then escaped.
 
+use crate::report::advisories;
 use std::fmt::Write as _;
 
 use crate::core::check::DIFF_HEADER;
@@ -69,6 +70,11 @@ pub fn html_report(record: &RunRecord, redactor: &Redactor) -> String {
     );
     header(&mut out, &h, record, &verdict, failed);
     failure_index(&mut out, &h, record);
+    if advisories::shown(&record.advisories) {
+        out.push_str(&advisories::html_section(&record.advisories, &|s| {
+            h.text(s)
+        }));
+    }
     for f in &record.features {
         feature(&mut out, &h, f);
     }

@@ -15,10 +15,12 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::core::advisory::{Advisories, Finding};
 use crate::core::record::{
     FeatureRun, RunRecord, ScenarioRun, ScenarioStatus, StepRun, StepStatus,
 };
 use crate::core::redact::Redactor;
+use crate::report::advisories;
 use crate::report::{rfc3339, skipped_message, step_line};
 
 type Xml = Writer<Vec<u8>>;
@@ -35,8 +37,13 @@ fn write_document(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Result<(
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let counts = record.counts();
     let errors = record.parse_errors.len();
-    let tests = counts.total() + errors;
-    let failures = counts.failed + counts.skipped;
+    let a = &record.advisories;
+    let (adv_tests, adv_failures) = match advisories::shown(a) {
+        true => (a.findings().len(), a.failing().len()),
+        false => (0, 0),
+    };
+    let tests = counts.total() + errors + adv_tests;
+    let failures = counts.failed + counts.skipped + adv_failures;
     w.create_element("testsuites")
         .with_attributes([
             ("name", "medusa-conformance"),
@@ -51,6 +58,9 @@ fn write_document(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Result<(
             }
             if !record.parse_errors.is_empty() {
                 write_parse_errors(w, record, r)?;
+            }
+            if advisories::shown(&record.advisories) {
+                write_advisories(w, record, r)?;
             }
             Ok(())
         })?;
@@ -191,6 +201,76 @@ fn write_parse_errors(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Resu
                     })?;
             }
             Ok(())
+        })?;
+    Ok(())
+}
+
+/// The advisories as a suite of their own: one case per finding, with
+/// `<properties>` naming each finding's severity and ASVS ids; a case has
+/// a `<failure>` only when a strict run fails on it.
+fn write_advisories(w: &mut Xml, record: &RunRecord, r: &Redactor) -> io::Result<()> {
+    let a = &record.advisories;
+    let findings = a.findings();
+    w.create_element("testsuite")
+        .with_attributes([
+            ("name", "security advisories (OWASP ASVS 5.0)"),
+            ("id", &(record.features.len() + 1).to_string()),
+            ("tests", &findings.len().to_string()),
+            ("failures", &a.failing().len().to_string()),
+            ("errors", "0"),
+            ("skipped", "0"),
+            ("time", "0"),
+            ("timestamp", &rfc3339(record.started)),
+        ])
+        .write_inner_content(|w| {
+            w.create_element("properties").write_inner_content(|w| {
+                let mode = ("advisories.mode", a.mode.name().to_owned());
+                let rows = findings.iter().map(|f| {
+                    let value = format!(
+                        "{} {}",
+                        f.advisory.severity.name(),
+                        advisories::requirement(f)
+                    );
+                    (f.advisory.id, value)
+                });
+                for (name, value) in std::iter::once(mode).chain(rows) {
+                    w.create_element("property")
+                        .with_attributes([("name", name), ("value", clean(r, &value).as_str())])
+                        .write_empty()?;
+                }
+                Ok(())
+            })?;
+            for f in &findings {
+                write_advisory(w, a, f, r)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_advisory(w: &mut Xml, a: &Advisories, f: &Finding, r: &Redactor) -> io::Result<()> {
+    let name = format!(
+        "[{}] {}: {}",
+        f.advisory.severity.name(),
+        f.advisory.id,
+        f.advisory.statement
+    );
+    w.create_element("testcase")
+        .with_attributes([
+            ("name", clean(r, &name).as_str()),
+            ("classname", "advisories"),
+            ("time", "0"),
+        ])
+        .write_inner_content(|w| {
+            if advisories::fails(a, f) {
+                w.create_element("failure")
+                    .with_attributes([
+                        ("message", clean(r, &f.evidence).as_str()),
+                        ("type", "advisory (strict)"),
+                    ])
+                    .write_text_content(BytesText::new(&clean(r, &f.describe())))?;
+            }
+            text_element(w, "system-out", &f.describe(), r)
         })?;
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! Depends on `core` only (and on cucumber's event types). It may not know
 //! the suite's steps, the targets, the app or the process.
 
+pub mod advisories;
 pub mod console;
 pub mod cucumber_json;
 pub mod html;

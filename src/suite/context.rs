@@ -4,7 +4,9 @@
 
 use std::sync::Mutex;
 
+use crate::core::advisory::{self, Advisories};
 use crate::core::credentials::Credentials;
+use crate::core::exchange::Exchange;
 use crate::core::latency::Latencies;
 use crate::core::record::{FailedCheck, RetriedRequest};
 use crate::core::redact::{Redactor, Secret};
@@ -30,6 +32,9 @@ pub struct SuiteContext {
     /// Every answered request's time per route, in a stress run (`None`
     /// otherwise: a normal run keeps nothing per request).
     pub latencies: Option<Latencies>,
+    /// How advisories are judged (`None`: advisories are off).
+    pub advisory: Option<AdvisoryJudge>,
+    advisories: Mutex<Advisories>,
     failures: Mutex<Vec<FailedCheck>>,
     retried: Mutex<Vec<RetriedRequest>>,
 }
@@ -46,9 +51,47 @@ impl SuiteContext {
             admin_origin: credentials.admin_origin,
             redactor,
             latencies: None,
+            advisory: None,
+            advisories: Mutex::new(Advisories::default()),
             failures: Mutex::new(Vec::new()),
             retried: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Judges `ex` by the passive advisories (when they are on), noting
+    /// each that fires with its evidence masked by `redactor`.
+    pub fn judge_passive(&self, ex: &Exchange, redactor: &Redactor) {
+        let Some(j) = &self.advisory else {
+            return;
+        };
+        let p = advisory::Passive {
+            https: j.https,
+            session_cookie: self.client.dialect().session_cookie,
+            idle_limit_secs: j.idle_limit_secs,
+            absolute_limit_secs: j.absolute_limit_secs,
+        };
+        for (id, evidence) in advisory::passive(ex, &p) {
+            self.add_advisory(id, &evidence, redactor);
+        }
+    }
+
+    /// Notes that advisory `id` fired, with `evidence` masked by `redactor`.
+    pub fn add_advisory(&self, id: &str, evidence: &str, redactor: &Redactor) {
+        if let Ok(mut a) = self.advisories.lock() {
+            a.add(id, redactor.mask(evidence).into_owned());
+        }
+    }
+
+    /// The advisories so far, in `mode` with `level`.
+    pub fn advisories(&self, mode: advisory::Mode, level: advisory::Severity) -> Advisories {
+        let mut a = self
+            .advisories
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        a.mode = mode;
+        a.level = Some(level);
+        a
     }
 
     /// Notes a request answered only after retries.
@@ -77,4 +120,15 @@ impl SuiteContext {
     pub fn retried(&self) -> Vec<RetriedRequest> {
         self.retried.lock().map(|r| r.clone()).unwrap_or_default()
     }
+}
+
+/// What the advisory checks need besides the exchanges.
+#[derive(Debug, Clone, Copy)]
+pub struct AdvisoryJudge {
+    /// Whether the backend is served over https.
+    pub https: bool,
+    /// A session cookie living longer fires `session-idle`.
+    pub idle_limit_secs: i64,
+    /// A session cookie living longer fires `session-absolute`.
+    pub absolute_limit_secs: i64,
 }

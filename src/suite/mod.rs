@@ -8,6 +8,7 @@
 //! app or the process: it gets a client and credentials, and hands back
 //! records.
 
+pub mod advisories;
 pub mod catalog;
 pub mod context;
 pub mod feed;

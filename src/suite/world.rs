@@ -167,6 +167,7 @@ impl AuthWorld {
             ctx.client.dialect().session_cookie,
             &sent.exchange,
         );
+        ctx.judge_passive(&sent.exchange, &self.redactor);
         if !sent.retry_errors.is_empty() {
             ctx.record_retried(RetriedRequest {
                 scenario: self.scenario.clone(),

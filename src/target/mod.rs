@@ -45,6 +45,8 @@ pub enum TargetConfig {
         api_token: Option<Secret>,
         /// Speak Medusa v2 (`--dialect v2`); else v1.
         v2: bool,
+        /// Fix every security advisory it can (`MEDUSA_REFERENCE_HARDENED`).
+        hardened: bool,
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
@@ -149,7 +151,8 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
             admin_password,
             api_token,
             v2,
-        } => start_reference(faults, admin_password, api_token, *v2).await,
+            hardened,
+        } => start_reference(faults, admin_password, api_token, *v2, *hardened).await,
         TargetConfig::Container(settings) => {
             let c = ContainerBackend::start_with(settings, out).await?;
             Ok(Backend {
@@ -175,10 +178,12 @@ async fn start_reference(
     admin_password: &Option<Secret>,
     api_token: &Option<Secret>,
     v2: bool,
+    hardened: bool,
 ) -> Result<Backend, TargetError> {
     let mut rc = ReferenceConfig::random();
     rc.faults = faults.clone();
     rc.v2 = v2;
+    rc.hardened = hardened;
     if let Some(p) = admin_password {
         rc.admin_password = p.clone();
     }

@@ -302,6 +302,9 @@ fn run(vars: &[(&str, &str)], args: &[&str]) -> Output {
     }
     // The reference speaks v1: its @v2 scenarios would be left out.
     cmd.env("MEDUSA_TAGS", "not @v2");
+    // The scenario suites are what these tests count; the advisories'
+    // own suite is checked by `advisories_are_a_valid_suite_of_their_own`.
+    cmd.env("MEDUSA_ADVISORIES", "off");
     cmd.envs(vars.iter().copied()).args(args);
     cmd.output().expect("the binary runs")
 }
@@ -343,6 +346,26 @@ fn a_passing_run_writes_a_valid_report() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v.as_array().map(Vec::len), Some(9), "one entry per feature");
     assert!(text(&out).contains("report: JUnit XML written to"));
+}
+
+#[test]
+fn advisories_are_a_valid_suite_of_their_own() {
+    let dir = scratch("advisories");
+    let junit = dir.join("junit.xml");
+    let out = run(
+        &[
+            ("MEDUSA_ADVISORIES", "strict"),
+            ("MEDUSA_JUNIT", junit.to_str().unwrap()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    check(&xml);
+    assert_eq!(count(&xml, "testsuite"), 10, "{xml}");
+    assert_eq!(count(&xml, "testcase"), 76 + 14, "{xml}");
+    // The scenarios all passed: the failures are the two high advisories.
+    assert_eq!(count(&xml, "failure"), 2, "{xml}");
 }
 
 #[test]

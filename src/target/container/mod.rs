@@ -90,10 +90,9 @@ const LOG_TAIL: usize = 20;
 /// waited for, the login that proves the admin is seeded and the form of
 /// the API token (v2: a secret key `sk_...`, sent as HTTP Basic).
 ///
-/// Nothing reads it from the environment yet: the command line's dialect
-/// setting (`--dialect`, `MEDUSA_DIALECT`) is meant to choose it and pass it
-/// to [`ContainerBackend::start_version`], with
-/// [`MedusaVersion::default_image`] when `MEDUSA_IMAGE` is not given.
+/// The command line's dialect setting chooses it: `--dialect v2` (or
+/// `MEDUSA_DIALECT=v2`) starts v2, with [`MedusaVersion::default_image`]
+/// when `MEDUSA_IMAGE` is not given; `v1` and `auto` start v1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MedusaVersion {
     /// Medusa 1.20.11 ([`DEFAULT_MEDUSA_IMAGE`]).
@@ -143,6 +142,8 @@ pub struct ContainerSettings {
     /// Production mode over https through an in-process TLS terminator
     /// (`MEDUSA_CONTAINER_TLS`).
     pub tls: bool,
+    /// Which Medusa `medusa_image` is ([`ContainerBackend::start_with`]).
+    pub version: MedusaVersion,
 }
 
 impl ContainerSettings {
@@ -154,6 +155,7 @@ impl ContainerSettings {
             startup_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             docker_host: None,
             tls: false,
+            version: MedusaVersion::V1,
         }
     }
 }
@@ -184,12 +186,13 @@ impl ContainerBackend {
         Self::start_with(&ContainerSettings::new(medusa_image, postgres_image), out).await
     }
 
-    /// Starts Medusa v1; see [`ContainerBackend::start_version`].
+    /// Starts the Medusa of `settings.version`; see
+    /// [`ContainerBackend::start_version`].
     pub async fn start_with(
         settings: &ContainerSettings,
         out: &mut dyn Write,
     ) -> Result<ContainerBackend, TargetError> {
-        Self::start_version(settings, MedusaVersion::V1, out).await
+        Self::start_version(settings, settings.version, out).await
     }
 
     /// Starts the containers with `settings.medusa_image` run as a Medusa of

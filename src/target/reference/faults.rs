@@ -165,6 +165,10 @@ pub(super) const FAKE_PASSWORD_HASH: &str = "c2NyeXB0AA8AAAAIAAAAAc0mJ1kO";
 /// `{user}` with the body-shape faults applied.
 pub(super) fn auth_body(b: &Backend, user: &User, other_user: bool) -> Value {
     let mut u = user.to_json();
+    if b.hardened {
+        // The static API token stays out of login and whoami bodies.
+        u["api_token"] = Value::Null;
+    }
     if other_user {
         u["id"] = json!("usr_01OTHERUSER000000000000000");
         u["email"] = json!("someone.else@reference.medusa.test");

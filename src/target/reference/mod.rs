@@ -65,6 +65,9 @@ pub struct ReferenceConfig {
     pub faults: FaultSet,
     /// Speak Medusa v2 (`/auth/*`, `/admin/users/me`) instead of v1.
     pub v2: bool,
+    /// Fix every security advisory a conformant backend can fix
+    /// (`MEDUSA_REFERENCE_HARDENED`); off, it behaves as Medusa 1.20.11.
+    pub hardened: bool,
 }
 
 impl ReferenceConfig {
@@ -79,6 +82,7 @@ impl ReferenceConfig {
             admin_cors: vec![DEFAULT_ADMIN_ORIGIN.to_owned()],
             faults: FaultSet::default(),
             v2: false,
+            hardened: false,
         }
     }
 }
@@ -164,6 +168,8 @@ struct Backend {
     faults: RwLock<FaultSet>,
     /// Speaks Medusa v2.
     v2: bool,
+    /// Fixes the advisories a conformant backend can fix.
+    hardened: bool,
 }
 
 /// Who a request is, after the session, bearer and API-token strategies.
@@ -195,6 +201,7 @@ impl Backend {
             issued: Mutex::new(std::collections::HashSet::new()),
             faults: RwLock::new(cfg.faults),
             v2: cfg.v2,
+            hardened: cfg.hardened,
         }
     }
 
@@ -286,7 +293,14 @@ impl Backend {
         if self.on(Fault::IgnoreBearer) {
             return None;
         }
-        let claims = match jwt::verify_hs256(token, self.jwt_secret.expose().as_bytes()) {
+        let secret = self.jwt_secret.expose().as_bytes();
+        // jsonwebtoken without pinned `algorithms` takes the HMAC family.
+        let other_hmac = || {
+            (!self.hardened)
+                .then(|| jwt::verify_hs384(token, secret))
+                .flatten()
+        };
+        let claims = match jwt::verify_hs256(token, secret).or_else(other_hmac) {
             Some(c) => c,
             None => self.accept_unverified(token)?,
         };
@@ -414,7 +428,30 @@ async fn handle(
         }
     }
     session::store(&b, &session, &mut resp);
+    advisory_headers(&b, &mut resp);
     resp
+}
+
+/// Express's `X-Powered-By` as Medusa 1.20.11 sends it; hardened, the
+/// headers the advisories ask for instead (`docs/advisories.md`).
+fn advisory_headers(b: &Backend, resp: &mut Response) {
+    let h = resp.headers_mut();
+    if !b.hardened {
+        h.insert("x-powered-by", HeaderValue::from_static("Express"));
+        return;
+    }
+    let csp = match h.get(header::CONTENT_SECURITY_POLICY) {
+        Some(_) => "default-src 'none'; frame-ancestors 'none'",
+        None => "frame-ancestors 'none'",
+    };
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
 }
 
 impl Backend {
@@ -538,6 +575,9 @@ fn login(
         return json_response(b, status, faults::token_body(b, access_token(b, &user)));
     }
     if !b.on(Fault::LoginWithoutSession) {
+        if b.hardened {
+            session.regenerate();
+        }
         session.user_id = Some(user.id.clone());
     }
     json_response(b, status, faults::auth_body(b, &user, false))
@@ -733,10 +773,20 @@ fn not_json(b: &Backend) -> Response {
     } else {
         (StatusCode::BAD_REQUEST, "Bad Request")
     };
-    let mut resp = html_page(status, text);
+    // Development mode (NODE_ENV unset) prints the error's stack.
+    let text = if b.hardened {
+        text.to_owned()
+    } else {
+        format!("{text}{DEV_STACK}")
+    };
+    let mut resp = html_page(status, &text);
     resp.extensions_mut().insert(BodyParserError);
     resp
 }
+
+/// The stack finalhandler appends in development mode (Medusa 1.20.11
+/// with `NODE_ENV` unset), shortened.
+const DEV_STACK: &str = ": Unexpected token in JSON<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)";
 
 /// Express's 404 for a route it does not know.
 fn not_found(method: &str, path: &str) -> Response {

@@ -12,6 +12,9 @@ use super::{Backend, COOKIE_TTL_SECS, Fault, YEARS_SECS, http_date_in, random_id
 use crate::core::contract::V1;
 use crate::core::cookies::request_cookie;
 
+/// The hardened session's lifetime: ASVS 4.0.3 3.3.2's 30 minutes (L2).
+const HARDENED_COOKIE_TTL_SECS: i64 = 30 * 60;
+
 /// What JavaScript's `encodeURIComponent` leaves as it is (cookie values).
 pub const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -34,9 +37,20 @@ pub(super) struct Session {
     loaded_user_id: Option<String>,
     is_new: bool,
     destroyed: bool,
+    /// The id a regenerated session had (removed from the store).
+    replaced: Option<String>,
 }
 
 impl Session {
+    /// A new session id for this session, the old one forgotten
+    /// (express-session's `regenerate`: what the hardened login does).
+    pub fn regenerate(&mut self) {
+        let old = std::mem::replace(&mut self.sid, random_id(32));
+        self.replaced = Some(old);
+        self.loaded_user_id = None;
+        self.is_new = true;
+    }
+
     /// Ends the session (logout).
     pub fn destroy(&mut self) {
         self.destroyed = true;
@@ -79,6 +93,7 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
                 loaded_user_id: user_id.clone(),
                 is_new: false,
                 destroyed: false,
+                replaced: None,
             };
         }
     }
@@ -88,6 +103,7 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
         loaded_user_id: None,
         is_new: true,
         destroyed: false,
+        replaced: None,
     }
 }
 
@@ -98,6 +114,9 @@ pub(super) fn load(b: &Backend, headers: &HeaderMap) -> Session {
 /// fresh `Expires`). A destroyed session sets no cookie.
 pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     let mut store = b.sessions.lock().expect("session store lock");
+    if let Some(old) = &session.replaced {
+        store.remove(old);
+    }
     if session.destroyed {
         if b.on(Fault::LogoutEndsAllSessions) {
             store.clear();
@@ -125,6 +144,8 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     };
     let ttl = if b.on(Fault::CookieLivesForYears) {
         YEARS_SECS
+    } else if b.hardened {
+        HARDENED_COOKIE_TTL_SECS
     } else {
         COOKIE_TTL_SECS
     };
@@ -133,8 +154,9 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     } else {
         "/"
     };
+    let same_site = if b.hardened { "; SameSite=Lax" } else { "" };
     let cookie = format!(
-        "{}={value}; Path={path}; Expires={}{http_only}",
+        "{}={value}; Path={path}; Expires={}{http_only}{same_site}",
         V1.session_cookie,
         http_date_in(ttl)
     );

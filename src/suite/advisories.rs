@@ -1,0 +1,278 @@
+//! The active advisory probes (`core::advisory`): requests the scenarios
+//! do not make, sent once per run after them, as the configured admin but
+//! never intrusive (no throttling, no default credentials, no timing).
+//! What they see is judged here and noted in the run's context, with the
+//! evidence masked by a redactor that knows every secret they receive.
+//! They never change the contract verdict.
+
+use serde_json::{Value, json};
+
+use crate::core::exchange::{Auth, Body, Exchange};
+use crate::core::record::RetriedRequest;
+use crate::core::redact::{Redactor, Secret};
+use crate::core::{advisory, contract::Call, jwt};
+use crate::http::Extra;
+use crate::suite::context::SuiteContext;
+use crate::suite::world::credentials_body;
+
+/// One probe's view of the run: the context and a redactor of its own.
+struct Probe<'a> {
+    ctx: &'a SuiteContext,
+    redactor: Redactor,
+}
+
+impl Probe<'_> {
+    /// Sends a request; passive advisories judge it too. `None` when the
+    /// backend did not answer (a probe then says nothing).
+    async fn send(&self, call: Call, auth: Auth, body: Body, extra: &Extra) -> Option<Exchange> {
+        let sent = self
+            .ctx
+            .client
+            .send_traced_with(call, &auth, &body, extra)
+            .await
+            .ok()?;
+        if !sent.retry_errors.is_empty() {
+            // Shown with the run's other retried requests (no scenario's).
+            self.ctx.record_retried(RetriedRequest {
+                scenario: "(advisory probes, after the scenarios)".into(),
+                key: None,
+                request: sent.exchange.request_line(),
+                retries: sent.exchange.retries,
+                errors: sent.retry_errors,
+            });
+        }
+        let ex = sent.exchange;
+        for c in ex.cookies_named(self.ctx.client.dialect().session_cookie) {
+            self.redactor.add(c.value());
+        }
+        if let Ok(v) = ex.json() {
+            for t in [&v["access_token"], &v["user"]["api_token"]] {
+                if let Some(t) = t.as_str() {
+                    self.redactor.add(t);
+                }
+            }
+        }
+        self.ctx.judge_passive(&ex, &self.redactor);
+        Some(ex)
+    }
+
+    fn fire(&self, id: &str, evidence: &str) {
+        self.ctx.add_advisory(id, evidence, &self.redactor);
+    }
+
+    fn login_body(&self) -> Body {
+        credentials_body(&self.ctx.admin_email, &self.ctx.admin_password)
+    }
+
+    fn cookie_of(&self, ex: &Exchange) -> Option<Secret> {
+        ex.cookies_named(self.ctx.client.dialect().session_cookie)
+            .first()
+            .map(|c| Secret::new(c.value()))
+    }
+}
+
+/// Runs every active probe once, noting the advisories that fire.
+pub async fn probe(ctx: &SuiteContext) {
+    let p = Probe {
+        ctx,
+        redactor: ctx.redactor.scoped(),
+    };
+    let user_id = session_fixation(&p).await;
+    logout_revocation(&p).await;
+    if let Some(id) = user_id {
+        jwt_secrets(&p, &id).await;
+    }
+    cors_variants(&p).await;
+    text_plain_login(&p).await;
+}
+
+/// V7.2.4: log in carrying an anonymous session cookie; the cookie must
+/// not be authenticated afterwards. Returns the admin's user id.
+async fn session_fixation(p: &Probe<'_>) -> Option<String> {
+    let none = Extra::default();
+    let anonymous = p
+        .send(Call::GetSession, Auth::None, Body::None, &none)
+        .await?;
+    let login_auth = p.cookie_of(&anonymous).map_or(Auth::None, Auth::Cookie);
+    let login = p
+        .send(
+            Call::CreateSession,
+            login_auth.clone(),
+            p.login_body(),
+            &none,
+        )
+        .await?;
+    let user_id = login.json().ok()?["user"]["id"].as_str().map(str::to_owned);
+    if let Auth::Cookie(pre) = &login_auth {
+        let after = p
+            .send(
+                Call::GetSession,
+                Auth::Cookie(pre.clone()),
+                Body::None,
+                &none,
+            )
+            .await?;
+        let same = p
+            .cookie_of(&login)
+            .is_some_and(|c| c.expose() == pre.expose());
+        if after.status == 200 {
+            p.fire(
+                "session-fixation",
+                &format!(
+                    "the anonymous cookie of GET /admin/auth, sent with the login, then got {} from GET /admin/auth{}",
+                    after.status,
+                    if same { " (the login set the same session id again)" } else { "" }
+                ),
+            );
+        }
+    }
+    // Leave no session of the admin behind (the store of a real server).
+    if let Some(c) = p.cookie_of(&login).or(match login_auth {
+        Auth::Cookie(c) => Some(c),
+        _ => None,
+    }) {
+        let _ = p
+            .send(Call::DeleteSession, Auth::Cookie(c), Body::None, &none)
+            .await;
+    }
+    user_id
+}
+
+/// V7.4.1 / V7.2.2: a JWT and the API token after a logout made with them.
+async fn logout_revocation(p: &Probe<'_>) {
+    let none = Extra::default();
+    if let Some(token) = p
+        .send(Call::GetToken, Auth::None, p.login_body(), &none)
+        .await
+        .and_then(|ex| ex.json().ok())
+        .and_then(|v| v["access_token"].as_str().map(Secret::new))
+    {
+        let auth = Auth::Bearer(token);
+        survives(p, auth, "logout-jwt", "the access token (JWT)").await;
+    }
+    if let Some(t) = p.ctx.api_token.clone() {
+        survives(p, Auth::ApiToken(t), "logout-api-token", "the API token").await;
+    }
+}
+
+/// Logs out with `auth`, then asks who it is with it: 200 fires `id`.
+async fn survives(p: &Probe<'_>, auth: Auth, id: &str, what: &str) {
+    let none = Extra::default();
+    let Some(out) = p
+        .send(Call::DeleteSession, auth.clone(), Body::None, &none)
+        .await
+    else {
+        return;
+    };
+    let Some(after) = p.send(Call::GetSession, auth, Body::None, &none).await else {
+        return;
+    };
+    if after.status == 200 {
+        p.fire(
+            id,
+            &format!(
+                "DELETE /admin/auth with {what} got {}, then GET /admin/auth with it got 200",
+                out.status
+            ),
+        );
+    }
+}
+
+/// The claims of an admin token for `user_id`, valid for an hour.
+fn claims(user_id: &str) -> Value {
+    let now = jwt::now_secs();
+    json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600})
+}
+
+/// Extra JWT hygiene: well-known secrets refused; HS384 refused when the
+/// backend's secret is known (algorithm pinning).
+async fn jwt_secrets(p: &Probe<'_>, user_id: &str) {
+    let none = Extra::default();
+    for secret in advisory::WEAK_JWT_SECRETS {
+        let token = Secret::new(jwt::sign_hs256(&claims(user_id), secret.as_bytes()));
+        let Some(ex) = p
+            .send(Call::GetSession, Auth::Bearer(token), Body::None, &none)
+            .await
+        else {
+            continue;
+        };
+        if ex.status == 200 {
+            p.fire(
+                "jwt-weak-secret",
+                &format!("an admin JWT signed with the well-known secret '{secret}' got 200 from GET /admin/auth"),
+            );
+        }
+    }
+    let Some(secret) = &p.ctx.jwt_secret else {
+        return;
+    };
+    let token = Secret::new(jwt::sign_hs384(
+        &claims(user_id),
+        secret.expose().as_bytes(),
+    ));
+    if let Some(ex) = p
+        .send(Call::GetSession, Auth::Bearer(token), Body::None, &none)
+        .await
+        && ex.status == 200
+    {
+        p.fire(
+            "jwt-alg-pinned",
+            "an HS384 admin JWT signed with the backend's secret got 200 from GET /admin/auth (it issues HS256)",
+        );
+    }
+}
+
+/// V3.4.2: `null`, suffix, scheme and case variants of the admin origin
+/// must not be allowed.
+async fn cors_variants(p: &Probe<'_>) {
+    let Some(origin) = p.ctx.admin_origin.clone() else {
+        return;
+    };
+    for variant in advisory::origin_variants(&origin) {
+        let extra = Extra {
+            headers: vec![("origin".into(), variant.clone())],
+            ..Extra::default()
+        };
+        let Some(ex) = p
+            .send(Call::GetSession, Auth::None, Body::None, &extra)
+            .await
+        else {
+            continue;
+        };
+        let allowed = ex
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok());
+        if allowed == Some(variant.as_str()) || allowed == Some("*") {
+            p.fire(
+                "cors-variants",
+                &format!(
+                    "Origin: {variant} got Access-Control-Allow-Origin: {}",
+                    allowed.unwrap_or_default()
+                ),
+            );
+        }
+    }
+}
+
+/// V3.5.1: a cross-site login sent as `text/plain` (a simple request, no
+/// preflight) must not log in.
+async fn text_plain_login(p: &Probe<'_>) {
+    let text = p.login_body().text().unwrap_or_default();
+    let extra = Extra {
+        headers: vec![("origin".into(), "http://evil.example".into())],
+        ..Extra::default()
+    };
+    let body = Body::Raw {
+        content_type: Some("text/plain".into()),
+        text,
+    };
+    if let Some(ex) = p.send(Call::CreateSession, Auth::None, body, &extra).await
+        && (200..300).contains(&ex.status)
+    {
+        p.fire(
+            "csrf-text-plain",
+            &format!("POST /admin/auth with Content-Type: text/plain from Origin: http://evil.example got {}", ex.status),
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! Security advisories (docs/advisories.md), proved both ways on the
+//! embedded reference backend through the built binary: by default it
+//! behaves as Medusa 1.20.11, so the advisories fire as on the real server
+//! (the list is `MEDUSA_1_20_11` below, also what `tests/parity.rs`
+//! compares against a real server); with `MEDUSA_REFERENCE_HARDENED=1`
+//! every advisory a conformant backend can fix stays silent and `strict`
+//! passes. Warn never changes the verdict; strict fails with exit code 5;
+//! off judges nothing.
+//!
+//! The last two tests are `#[ignore]`d: they need a Docker engine with the
+//! images of `scripts/build-images.sh` (`.ci/run` runs them with
+//! `--include-ignored`) and compare the reference's list with a real
+//! Medusa 1.20.11's, over http (dev mode, equal lists) and over https in
+//! production mode (the documented differences).
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+mod support;
+
+const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+
+/// What the default reference (and real Medusa 1.20.11 over http, dev
+/// mode) fires.
+const MEDUSA_1_20_11: &[&str] = &[
+    "cache-no-store",
+    "content-type",
+    "cookie-samesite",
+    "credential-in-body",
+    "error-disclosure",
+    "frame-ancestors",
+    "jwt-alg-pinned",
+    "logout-api-token",
+    "logout-jwt",
+    "nosniff",
+    "referrer-policy",
+    "session-fixation",
+    "session-idle",
+    "x-powered-by",
+];
+
+/// What the hardened reference still fires: what the v1 contract itself
+/// demands (a JWT and the API token survive logout; the auth middleware's
+/// 401 has no Content-Type). All are below the default strict level.
+const CONTRACT_BOUND: &[&str] = &["content-type", "logout-api-token", "logout-jwt"];
+
+fn run(vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MEDUSA_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MEDUSA_TARGET", "reference")
+        .env("MEDUSA_COLOR", "never")
+        .envs(vars.iter().copied())
+        .output()
+        .expect("the binary runs")
+}
+
+/// The advisory ids the console lists (`advisory [level] id (...`).
+fn fired(out: &Output) -> BTreeSet<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("advisory ["))
+        .filter_map(|l| l.split_once("] "))
+        .filter_map(|(_, rest)| rest.split_once(' ').map(|(id, _)| id.to_owned()))
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_default_reference_fires_what_medusa_1_20_11_fires_and_warn_stays_green() {
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fired(&out), set(MEDUSA_1_20_11), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("advisories: 14 (warn:"), "{stdout}");
+    // High first: the lines are grouped by severity.
+    let levels: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("advisory ["))
+        .filter_map(|l| l.split(']').next())
+        .collect();
+    let rank = |l: &&str| ["high", "medium", "low"].iter().position(|x| x == l);
+    assert!(levels.is_sorted_by_key(rank), "{levels:?}");
+    assert!(stdout.contains("(ASVS V7.2.4; 4.0.3 3.2.1)"), "{stdout}");
+}
+
+#[test]
+fn strict_fails_the_default_reference_with_exit_code_5_and_only_above_the_level() {
+    let out = run(&[("MEDUSA_ADVISORIES", "strict")]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        text(&out).contains("strict advisories: 2 at or above the high level"),
+        "{}",
+        text(&out)
+    );
+    // The contract verdict itself is unchanged.
+    assert!(
+        text(&out).contains("conformance: 76 passed, 0 failed"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn the_hardened_reference_passes_strict_at_every_level_it_can() {
+    let out = run(&[
+        ("MEDUSA_REFERENCE_HARDENED", "1"),
+        ("MEDUSA_ADVISORIES", "strict"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fired(&out), set(CONTRACT_BOUND), "{}", text(&out));
+    // At medium the contract-bound ones fail it: strict can go red here.
+    let out = run(&[
+        ("MEDUSA_REFERENCE_HARDENED", "1"),
+        ("MEDUSA_ADVISORIES", "strict"),
+        ("MEDUSA_ADVISORY_LEVEL", "medium"),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+}
+
+#[test]
+fn off_judges_nothing_and_a_wrong_mode_is_a_configuration_error() {
+    let out = run(&[("MEDUSA_ADVISORIES", "off")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(fired(&out).is_empty());
+    assert!(!text(&out).contains("advisories:"), "{}", text(&out));
+    let out = run(&[("MEDUSA_ADVISORIES", "loud")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("MEDUSA_ADVISORIES"), "{}", text(&out));
+}
+
+#[test]
+fn the_idle_limit_is_configurable() {
+    // Over 10 h: the 1.20.11 cookie no longer fires session-idle.
+    let out = run(&[
+        ("MEDUSA_SESSION_IDLE_LIMIT", "11h"),
+        ("MEDUSA_SESSION_ABSOLUTE_LIMIT", "1h"),
+    ]);
+    let ids = fired(&out);
+    assert!(!ids.contains("session-idle"), "{ids:?}");
+    assert!(ids.contains("session-absolute"), "{ids:?}");
+}
+
+#[test]
+fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
+    let dir = std::env::temp_dir().join(format!("medusa-advisories-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    for (mode, code, failed) in [("warn", 0, 0), ("strict", 5, 2)] {
+        let out = run(&[
+            ("MEDUSA_ADVISORIES", mode),
+            ("MEDUSA_JUNIT", &path("j.xml")),
+            ("MEDUSA_CUCUMBER_JSON", &path("c.json")),
+            ("MEDUSA_HTML", &path("r.html")),
+        ]);
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        let junit = std::fs::read_to_string(dir.join("j.xml")).expect("junit");
+        let suite = junit
+            .split("<testsuite ")
+            .find(|s| s.starts_with("name=\"security advisories"))
+            .expect("an advisories suite");
+        assert!(
+            suite.contains(&format!("tests=\"14\" failures=\"{failed}\"")),
+            "{suite}"
+        );
+        assert!(
+            suite.contains(
+                "<property name=\"session-fixation\" value=\"high ASVS V7.2.4 (4.0.3 3.2.1)\"/>"
+            ),
+            "{suite}"
+        );
+        assert_eq!(suite.matches("<failure ").count(), failed, "{suite}");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("c.json")).expect("json"))
+                .expect("cucumber json parses");
+        let feature = json.as_array().and_then(|a| a.last()).expect("features");
+        assert_eq!(feature["uri"], "advisories");
+        let statuses: Vec<&str> = feature["elements"]
+            .as_array()
+            .expect("elements")
+            .iter()
+            .filter_map(|e| e["steps"][0]["result"]["status"].as_str())
+            .collect();
+        assert_eq!(statuses.len(), 14);
+        assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), failed);
+        let html = std::fs::read_to_string(dir.join("r.html")).expect("html");
+        assert!(html.contains("id=\"advisories\""), "no advisories section");
+        assert_eq!(
+            html.matches("<tr").count(),
+            15,
+            "a header row and 14 findings"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Real Medusa 1.20.11 over https in production mode: no stack traces,
+/// but no HSTS and a `Secure; SameSite=None` cookie without a prefix.
+fn over_https() -> BTreeSet<String> {
+    let mut ids = set(MEDUSA_1_20_11);
+    ids.remove("error-disclosure");
+    ids.extend(set(&["hsts", "cookie-secure"]));
+    ids
+}
+
+#[test]
+#[ignore = "needs a Docker engine and the images (.ci/run)"]
+fn real_medusa_fires_what_the_reference_fires_over_http() {
+    if support::no_engine() {
+        return;
+    }
+    let reference = fired(&run(&[]));
+    let out = run(&[("MEDUSA_TARGET", "container")]);
+    assert_eq!(out.status.code(), Some(0), "warn passes: {}", text(&out));
+    let real = fired(&out);
+    assert_eq!(real, reference, "-real +reference\n{}", text(&out));
+    for id in ["session-fixation", "cache-no-store", "credential-in-body"] {
+        assert!(real.contains(id), "{id}: {}", text(&out));
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker engine and the images (.ci/run)"]
+fn real_medusa_over_https_fails_strict_with_exit_code_5() {
+    if support::no_engine() {
+        return;
+    }
+    let out = run(&[
+        ("MEDUSA_TARGET", "container"),
+        ("MEDUSA_CONTAINER_TLS", "1"),
+        ("MEDUSA_ADVISORIES", "strict"),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert_eq!(fired(&out), over_https(), "{}", text(&out));
+    assert!(
+        text(&out).contains("conformance: 76 passed, 0 failed"),
+        "{}",
+        text(&out)
+    );
+}
