@@ -298,14 +298,35 @@ fn an_unreadable_ca_file_is_a_configuration_error() {
 
 // ---- network -----------------------------------------------------------
 
+/// A loopback port that refuses connections for as long as the returned
+/// socket lives: bound, never listening. A port bound and then dropped
+/// (as this test did) can be taken by any listener started meanwhile, a
+/// parallel test's backend for one (seen once in 85 runs under load: the
+/// "refused" run got 401s and exit 1).
+fn refusing_port() -> (std::os::fd::OwnedFd, u16) {
+    use std::os::fd::FromRawFd as _;
+    // SAFETY: plain socket calls on a socket this function owns; every
+    // pointer is to a local of the size passed with it.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let held = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let bound = libc::bind(fd, (&raw const addr).cast(), len);
+        assert_eq!(bound, 0, "bind: {}", std::io::Error::last_os_error());
+        let mut len = len;
+        let named = libc::getsockname(fd, (&raw mut addr).cast(), &mut len);
+        assert_eq!(named, 0, "getsockname: {}", std::io::Error::last_os_error());
+        (held, u16::from_be(addr.sin_port))
+    }
+}
+
 #[test]
 fn connection_refused_exits_3_after_visible_retries() {
-    // Bind then drop: a loopback port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = refusing_port();
     let run = run_url(
         &format!("http://127.0.0.1:{port}"),
         &[],

@@ -436,7 +436,11 @@ pub(super) fn no_cookie(ex: &Exchange) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::tamper;
+    use super::*;
+    use crate::core::redact::MASK;
+    use crate::suite::steps::testing::{
+        EMAIL, PASSWORD, USER_JSON, against, answer, json, ok_json, world,
+    };
 
     #[test]
     fn tampering_changes_one_plain_character_of_the_signature() {
@@ -455,5 +459,297 @@ mod tests {
         // The middle of this signature is an escape's hex digit.
         let t = tamper("s%3Asid.ab%2Bcd");
         assert!(t.contains("%2B") && t != "s%3Asid.ab%2Bcd", "{t}");
+    }
+
+    // Exact results pin where the change lands: the middle of the
+    // signature (after the last dot), else the nearest plain character.
+    #[test]
+    fn tampering_changes_the_plain_character_nearest_the_middle() {
+        for (cookie, tampered) in [
+            ("s%3Asid.abcdefghij", "s%3Asid.abcdeAghij"),
+            ("s%3Asid.abcdef", "s%3Asid.abcAef"),
+            // An 'A' becomes a 'B', so the value always changes.
+            ("s%3Asid.xyAqr", "s%3Asid.xyBqr"),
+            // The middle is an escape's second hex digit, the one below
+            // its first: the nearest plain character is above.
+            ("s.%2Fab", "s.%2FAb"),
+            ("s.ab%2Fcdefghij", "s.ab%2FcAefghij"),
+            ("s%3Asid123.abc%2Bdef", "s%3Asid123.abA%2Bdef"),
+            ("s%3Asid.ab%2Bcd", "s%3Asid.aA%2Bcd"),
+            // No dot: the whole value is the signature.
+            ("nodot12345", "nodotA2345"),
+            // Nothing plain in the signature: left as it is (never a
+            // character of the session id, never past the end).
+            ("s.%2F", "s.%2F"),
+        ] {
+            assert_eq!(tamper(cookie), tampered, "tamper({cookie:?})");
+        }
+    }
+
+    #[test]
+    fn learns_every_token_an_answer_carries() {
+        let redactor = Redactor::new().scoped();
+        let ex = answer(
+            Call::CreateSession,
+            200,
+            &[
+                ("content-type", "application/json"),
+                ("set-cookie", "connect.sid=cookie-value-one; Path=/"),
+                ("set-cookie", "other=not-a-session-value; Path=/"),
+            ],
+            r#"{"access_token":"token-alpha","accessToken":"token-beta","token":"token-gamma",
+                "user":{"api_token":"token-delta"}}"#,
+        );
+        learn_secrets(&redactor, "connect.sid", &ex);
+        for secret in [
+            "cookie-value-one",
+            "token-alpha",
+            "token-beta",
+            "token-gamma",
+            "token-delta",
+        ] {
+            assert_eq!(redactor.mask(secret), MASK, "{secret} learnt");
+        }
+        assert_eq!(
+            redactor.mask("not-a-session-value"),
+            "not-a-session-value",
+            "only the dialect's session cookie is a secret"
+        );
+        // A user answered at the top level carries its API token there.
+        let redactor = Redactor::new().scoped();
+        learn_secrets(
+            &redactor,
+            "connect.sid",
+            &json(200, r#"{"id":"usr_1","api_token":"token-epsilon"}"#),
+        );
+        assert_eq!(redactor.mask("token-epsilon"), MASK);
+    }
+
+    #[test]
+    fn attaching_gives_the_run_redactor_and_the_scenario_name() {
+        let base = world();
+        let ctx = base.ctx();
+        ctx.redactor.add("run-wide-secret");
+        let mut w = AuthWorld::default();
+        w.attach(ctx.clone(), "the attached scenario", ScenarioKey::default());
+        assert_eq!(w.redactor().mask("run-wide-secret"), MASK);
+        assert!(Arc::ptr_eq(&w.ctx(), &ctx));
+        let failure = w.scenario_error("a made-up failure");
+        assert!(
+            failure.to_string().contains("a made-up failure"),
+            "{failure}"
+        );
+        let failures = ctx.failures();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].scenario, "the attached scenario");
+        assert_eq!(failures[0].check, "scenario");
+    }
+
+    #[test]
+    fn a_failure_shows_its_rendered_text_masked() {
+        let w = world();
+        w.redactor().add("scenario-token-1234");
+        let failure = w.fail(Failure::new("status", "saw scenario-token-1234"));
+        let shown = failure.to_string();
+        assert_eq!(shown, failure.0);
+        assert!(shown.contains("status") && shown.contains(MASK), "{shown}");
+        assert!(!shown.contains("scenario-token-1234"), "{shown}");
+    }
+
+    #[test]
+    fn debug_names_what_the_world_holds_never_a_value() {
+        let mut w = world();
+        w.session_cookie = Some(Secret::new("s%3Acookie-secret.sig"));
+        w.origin = Some("https://origin.test".into());
+        let shown = format!("{w:?}");
+        assert!(shown.starts_with("AuthWorld"), "{shown}");
+        assert!(shown.contains("scenario: \"unit\""), "{shown}");
+        assert!(shown.contains("https://origin.test"), "{shown}");
+        assert!(!shown.contains("cookie-secret"), "{shown}");
+    }
+
+    #[test]
+    fn the_last_exchange_is_required() {
+        let w = world();
+        assert!(w.last().is_err(), "nothing sent yet");
+        let mut w = world();
+        w.last = Some(json(418, "{}"));
+        assert_eq!(w.last().map(|e| e.status).ok(), Some(418));
+    }
+
+    #[test]
+    fn session_cookies_are_the_dialects_cookie_values() {
+        let w = world();
+        let ex = answer(
+            Call::CreateSession,
+            200,
+            &[
+                ("set-cookie", "other=zzzz-other; Path=/"),
+                ("set-cookie", "connect.sid=first-cookie; Path=/"),
+                ("set-cookie", "connect.sid=second-cookie; Path=/"),
+            ],
+            "{}",
+        );
+        let values: Vec<String> = w
+            .session_cookies(&ex)
+            .iter()
+            .map(|s| s.expose().to_owned())
+            .collect();
+        assert_eq!(values, ["first-cookie", "second-cookie"]);
+        assert_eq!(
+            w.session_cookie_of(&ex).map(|s| s.expose().to_owned()),
+            Some("first-cookie".to_owned())
+        );
+        assert_eq!(
+            w.required_cookie(&ex).map(|s| s.expose().to_owned()).ok(),
+            Some("first-cookie".to_owned())
+        );
+        let none = json(200, "{}");
+        assert!(w.session_cookie_of(&none).is_none());
+        let failure = w.required_cookie(&none).expect_err("no cookie");
+        assert!(
+            failure.to_string().contains("sets no session cookie"),
+            "{failure}"
+        );
+    }
+
+    fn exposed(auth: Auth) -> (&'static str, String) {
+        match auth {
+            Auth::None => ("none", String::new()),
+            Auth::Cookie(s) => ("cookie", s.expose().to_owned()),
+            Auth::Bearer(s) => ("bearer", s.expose().to_owned()),
+            Auth::ApiToken(s) => ("api token", s.expose().to_owned()),
+        }
+    }
+
+    #[test]
+    fn phrases_name_the_scenarios_credentials() {
+        let mut w = world();
+        assert!(w.credentials("the session cookie").is_err(), "none yet");
+        w.session_cookie = Some(Secret::new("s%3Asid.abcdef"));
+        w.second_cookie = Some(Secret::new("s%3Asecond.cookie"));
+        w.access_token = Some(Secret::new("an-access-token"));
+        let got = |w: &AuthWorld, phrase: &str| exposed(w.credentials(phrase).expect(phrase));
+        assert_eq!(got(&w, "no credentials").0, "none");
+        assert_eq!(
+            got(&w, "the session cookie"),
+            ("cookie", "s%3Asid.abcdef".into())
+        );
+        assert_eq!(
+            got(&w, "the second session cookie"),
+            ("cookie", "s%3Asecond.cookie".into())
+        );
+        assert_eq!(
+            got(&w, "a tampered session cookie"),
+            ("cookie", "s%3Asid.abcAef".into())
+        );
+        assert_eq!(
+            got(&w, "the access token as a bearer"),
+            ("bearer", "an-access-token".into())
+        );
+        assert_eq!(got(&w, "the API token").0, "api token");
+    }
+
+    #[test]
+    fn the_foreign_jwt_names_the_user_and_is_not_signed_with_the_backends_secret() {
+        let mut w = world();
+        w.login_user = Some(json!({"id": "usr_FOREIGN"}));
+        let (kind, token) = exposed(
+            w.credentials("a bearer token signed with another secret")
+                .expect("a token"),
+        );
+        assert_eq!(kind, "bearer");
+        let claims = jwt::verify_hs256(&token, b"medusa-conformance: not the backend's secret")
+            .expect("signed with the harness's own secret");
+        assert_eq!(claims["user_id"], "usr_FOREIGN");
+        assert_eq!(claims["domain"], "admin");
+        assert!(jwt::verify_hs256(&token, b"jwt-secret-for-tests").is_none());
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_fails() {
+        let w = world();
+        assert!(w.require_json(&json(200, "not json")).is_err());
+        assert_eq!(
+            w.require_json(&json(200, r#"{"a":1}"#)).ok(),
+            Some(json!({"a": 1}))
+        );
+    }
+
+    #[test]
+    fn the_credentials_body_and_failure_wording() {
+        let Body::Json(v) = credentials_body("e@x.test", &Secret::new("pw-1234")) else {
+            panic!("a JSON body");
+        };
+        assert_eq!(v, json!({"email": "e@x.test", "password": "pw-1234"}));
+        let f = precondition(Failure::new("status", "expected 200, got 401"), "log in");
+        assert_eq!(f.check, "status");
+        assert_eq!(f.summary, "could not log in: expected 200, got 401");
+        let ex = json(200, "{}");
+        let f = no_cookie(&ex);
+        assert_eq!(f.check, "session cookie");
+        assert!(
+            f.summary.contains("sets no session cookie"),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.exchange.map(|e| e.status), Some(200));
+    }
+
+    /// A backend whose login sets a session cookie and answers the user.
+    fn logs_in(method: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
+        if method != "POST" {
+            return (404, Vec::new(), String::new());
+        }
+        let (status, mut headers, body) = ok_json(format!(r#"{{"user":{USER_JSON}}}"#));
+        headers.push("set-cookie: connect.sid=s%3Acanned-session.sig; Path=/; HttpOnly".into());
+        (status, headers, body)
+    }
+
+    #[test]
+    fn sending_keeps_the_answer_and_learns_its_secrets() {
+        let (status, w) = against(logs_in, async |w| {
+            w.send(
+                Call::CreateSession,
+                Auth::None,
+                credentials_body(EMAIL, &Secret::new(PASSWORD)),
+            )
+            .await
+            .map(|e| e.status)
+            .ok()
+        });
+        assert_eq!(status, Some(200));
+        assert_eq!(w.last.as_ref().map(|e| e.status), Some(200));
+        assert_eq!(w.redactor().mask("s%3Acanned-session.sig"), MASK);
+        assert!(w.ctx().retried().is_empty(), "answered at once: no retry");
+        assert!(w.ctx().failures().is_empty());
+    }
+
+    #[test]
+    fn an_admin_precondition_returns_the_answer_and_its_body() {
+        let (got, _) = against(logs_in, async |w| {
+            w.admin_precondition(Call::CreateSession, "log in")
+                .await
+                .map(|(ex, body)| (ex.status, body["user"]["id"].clone()))
+                .ok()
+        });
+        assert_eq!(got, Some((200, json!("usr_01CANNED"))));
+        // Refused as the contract says a refusal looks, so that only the
+        // precondition fails.
+        let refuses = |_: &str, _: &str, _: &str| {
+            (
+                401,
+                vec!["content-type: text/plain; charset=utf-8".to_owned()],
+                "Unauthorized".to_owned(),
+            )
+        };
+        let (err, _) = against(refuses, async |w| {
+            w.admin_precondition(Call::CreateSession, "log in")
+                .await
+                .err()
+                .map(|f| f.to_string())
+        });
+        let err = err.expect("a refused precondition fails");
+        assert!(err.contains("could not log in"), "{err}");
     }
 }

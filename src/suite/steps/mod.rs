@@ -9,7 +9,7 @@ mod cross_site;
 mod login;
 mod logout;
 #[cfg(test)]
-mod testing;
+pub(super) mod testing;
 mod token;
 mod tokens;
 mod whoami;

@@ -18,23 +18,25 @@ use crate::http::{Client, ClientSettings};
 use crate::suite::context::SuiteContext;
 use crate::suite::world::{AuthWorld, StepResult};
 
-pub(super) const EMAIL: &str = "admin@medusa-test.com";
-pub(super) const PASSWORD: &str = "supersecret-pass";
-pub(super) const API_TOKEN: &str = "api-token-AbCdEf";
-pub(super) const ORIGIN: &str = "https://admin.example.test";
+pub(in crate::suite) const EMAIL: &str = "admin@medusa-test.com";
+pub(in crate::suite) const PASSWORD: &str = "supersecret-pass";
+pub(in crate::suite) const API_TOKEN: &str = "api-token-AbCdEf";
+pub(in crate::suite) const ORIGIN: &str = "https://admin.example.test";
 
 /// A world attached to a context for `base` (nothing is sent to it).
-pub(super) fn world_at(base: &str) -> AuthWorld {
+pub(in crate::suite) fn world_at(base: &str) -> AuthWorld {
     world_with(base, ORIGIN)
 }
 
 /// A world for `base` whose admin origin is `origin`.
-pub(super) fn world_with(base: &str, origin: &str) -> AuthWorld {
+pub(in crate::suite) fn world_with(base: &str, origin: &str) -> AuthWorld {
+    // The canned server answers at once, but a loaded 2-core machine can
+    // hold it back for seconds: the bounds only stop a hang.
     let settings = ClientSettings {
         base_url: Url::parse(base).expect("test URL"),
         ca_cert_pem: None,
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_secs(1),
+        connect_timeout: Duration::from_secs(30),
+        request_timeout: Duration::from_secs(30),
         max_retries: 0,
     };
     let client = Client::new(&settings, &V1).expect("client");
@@ -52,12 +54,17 @@ pub(super) fn world_with(base: &str, origin: &str) -> AuthWorld {
 }
 
 /// A world over http.
-pub(super) fn world() -> AuthWorld {
+pub(in crate::suite) fn world() -> AuthWorld {
     world_at("http://127.0.0.1:9/")
 }
 
 /// An answer to `call` with these headers and body.
-pub(super) fn answer(call: Call, status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+pub(in crate::suite) fn answer(
+    call: Call,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Exchange {
     let mut map = HeaderMap::new();
     for (k, v) in headers {
         map.append(
@@ -80,7 +87,7 @@ pub(super) fn answer(call: Call, status: u16, headers: &[(&str, &str)], body: &s
 }
 
 /// A JSON answer.
-pub(super) fn json(status: u16, body: &str) -> Exchange {
+pub(in crate::suite) fn json(status: u16, body: &str) -> Exchange {
     answer(
         Call::GetSession,
         status,
@@ -90,22 +97,22 @@ pub(super) fn json(status: u16, body: &str) -> Exchange {
 }
 
 /// Runs a step to its end (the checks never wait on anything).
-pub(super) fn run(step: impl Future<Output = StepResult>) -> StepResult {
+pub(in crate::suite) fn run(step: impl Future<Output = StepResult>) -> StepResult {
     futures::executor::block_on(step)
 }
 
 /// The world with `ex` as its last exchange.
-pub(super) fn with_last(mut w: AuthWorld, ex: Exchange) -> AuthWorld {
+pub(in crate::suite) fn with_last(mut w: AuthWorld, ex: Exchange) -> AuthWorld {
     w.last = Some(ex);
     w
 }
 
 /// What the canned server answers to `(method, path, request body)`: a
 /// status, extra header lines and a body.
-pub(super) type Reply = fn(&str, &str, &str) -> (u16, Vec<String>, String);
+pub(in crate::suite) type Reply = fn(&str, &str, &str) -> (u16, Vec<String>, String);
 
 /// A canned reply: 200 with a JSON body.
-pub(super) fn ok_json(body: impl Into<String>) -> (u16, Vec<String>, String) {
+pub(in crate::suite) fn ok_json(body: impl Into<String>) -> (u16, Vec<String>, String) {
     (
         200,
         vec!["content-type: application/json; charset=utf-8".to_owned()],
@@ -117,7 +124,7 @@ pub(super) fn ok_json(body: impl Into<String>) -> (u16, Vec<String>, String) {
 /// (one request per connection); its base URL. A mock for the steps'
 /// unit tests only: the suite's own tests run against the reference
 /// backend.
-pub(super) async fn canned(reply: Reply) -> String {
+pub(in crate::suite) async fn canned(reply: Reply) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("loopback");
@@ -170,7 +177,10 @@ async fn answer_one(mut stream: tokio::net::TcpStream, reply: Reply) {
 }
 
 /// Runs `f` with a world talking to a canned server answering `reply`.
-pub(super) fn against<T>(reply: Reply, f: impl AsyncFnOnce(&mut AuthWorld) -> T) -> (T, AuthWorld) {
+pub(in crate::suite) fn against<T>(
+    reply: Reply,
+    f: impl AsyncFnOnce(&mut AuthWorld) -> T,
+) -> (T, AuthWorld) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -184,4 +194,4 @@ pub(super) fn against<T>(reply: Reply, f: impl AsyncFnOnce(&mut AuthWorld) -> T)
 }
 
 /// A user object that matches the `User` schema.
-pub(super) const USER_JSON: &str = r#"{"id":"usr_01CANNED","role":"admin","email":"admin@medusa-test.com","first_name":null,"last_name":null,"api_token":null,"created_at":"2026-11-29T14:35:53.510Z","updated_at":"2026-11-29T14:35:53.510Z","deleted_at":null,"metadata":null}"#;
+pub(in crate::suite) const USER_JSON: &str = r#"{"id":"usr_01CANNED","role":"admin","email":"admin@medusa-test.com","first_name":null,"last_name":null,"api_token":null,"created_at":"2026-11-29T14:35:53.510Z","updated_at":"2026-11-29T14:35:53.510Z","deleted_at":null,"metadata":null}"#;
