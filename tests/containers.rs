@@ -717,3 +717,61 @@ async fn check_v2(
     }
     Ok(())
 }
+
+/// `auto` pointed at a real Medusa 2.x by URL: the preflight recognises
+/// v2 and says so, and the whole suite passes with every scenario run
+/// (`MEDUSA_REQUIRE_ALL`). The v1 side of "the same command picks the
+/// dialect" is every v1 container run above, which leaves the dialect out.
+#[test]
+#[ignore = "needs a Docker engine: run via .ci/run"]
+fn auto_recognises_a_real_medusa_v2_and_the_suite_passes_on_it() {
+    use medusa_conformance::target::container::{
+        ContainerBackend, ContainerSettings, DEFAULT_MEDUSA_V2_IMAGE, DEFAULT_POSTGRES_IMAGE,
+        MedusaVersion,
+    };
+    if support::no_engine() {
+        return;
+    }
+    let before = census();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let settings = ContainerSettings {
+        startup_timeout: V2_START_LIMIT,
+        docker_host: std::env::var("DOCKER_HOST").ok(),
+        version: MedusaVersion::V2,
+        ..ContainerSettings::new(DEFAULT_MEDUSA_V2_IMAGE, DEFAULT_POSTGRES_IMAGE)
+    };
+    let backend = rt
+        .block_on(ContainerBackend::start_with(
+            &settings,
+            &mut std::io::sink(),
+        ))
+        .unwrap_or_else(|e| panic!("medusa v2 did not start: {e}"));
+    let mut cmd = harness(&[]);
+    for var in ["MEDUSA_TARGET", "MEDUSA_DIALECT"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("MEDUSA_BASE_URL", backend.base_url().as_str())
+        .env("MEDUSA_ADMIN_EMAIL", backend.admin_email())
+        .env("MEDUSA_ADMIN_PASSWORD", backend.admin_password().expose())
+        .env("MEDUSA_API_TOKEN", backend.api_token().expose())
+        .env("MEDUSA_JWT_SECRET", backend.jwt_secret().expose())
+        .env("MEDUSA_ADMIN_ORIGIN", backend.admin_origin())
+        .env("MEDUSA_REQUIRE_ALL", "1")
+        // v2 hashes passwords for real (~150 ms a login): room for a
+        // loaded 2-core machine.
+        .env("MEDUSA_TIMEOUT_MS", "30000");
+    let out = cmd.output().expect("the harness runs");
+    rt.block_on(backend.remove());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("dialect v2 (auto): GET /admin/users/me"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(" 0 passed"), "{stdout}");
+    assert_nothing_leaked(&before, "auto against medusa v2");
+}

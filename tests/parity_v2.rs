@@ -7,12 +7,16 @@
 //!
 //! The real server is the one `MEDUSA_BASE_URL`, `MEDUSA_ADMIN_EMAIL`,
 //! `MEDUSA_ADMIN_PASSWORD` and `MEDUSA_API_TOKEN` (a secret key) name, as
-//! for a conformance run; it is `#[ignore]`d, and says so and passes when
-//! no URL is set. Production mode (`medusa start`) sets the cookie only
+//! for a conformance run; with no URL, a Medusa 2.21.2 started for the
+//! test in containers (the image `scripts/build-images.sh` builds; `.ci/run`
+//! runs it so). It is `#[ignore]`d, and says so and passes when there is
+//! neither a URL nor a Docker engine. Production mode (`medusa start`) sets the cookie only
 //! for https: every session request says `X-Forwarded-Proto: https`, and
 //! the production attributes (`Secure`, `SameSite`) are not compared.
 //! `MEDUSA_REFERENCE_FAULTS=<fault>` makes the reference commit a fault:
 //! the comparison must then go red.
+
+mod support;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -21,6 +25,10 @@ use medusa_conformance::core::contract::{Call, V2};
 use medusa_conformance::core::exchange::{Auth, Body, Exchange};
 use medusa_conformance::core::redact::Secret;
 use medusa_conformance::http::{Client, ClientSettings, Extra};
+use medusa_conformance::target::container::{
+    ContainerBackend, ContainerSettings, DEFAULT_MEDUSA_V2_IMAGE, DEFAULT_POSTGRES_IMAGE,
+    MedusaVersion,
+};
 use medusa_conformance::target::reference::{FaultSet, ReferenceConfig, ReferenceServer};
 use serde_json::{Value, json};
 use url::Url;
@@ -283,12 +291,43 @@ fn real_target() -> Option<Target> {
     ))
 }
 
-#[tokio::test]
-#[ignore = "needs a real Medusa 2.x: MEDUSA_BASE_URL, MEDUSA_ADMIN_EMAIL, MEDUSA_ADMIN_PASSWORD, MEDUSA_API_TOKEN"]
+/// A Medusa 2.21.2 in containers, for this test only.
+async fn container() -> ContainerBackend {
+    let settings = ContainerSettings {
+        startup_timeout: Duration::from_secs(600),
+        docker_host: std::env::var("DOCKER_HOST").ok(),
+        version: MedusaVersion::V2,
+        ..ContainerSettings::new(DEFAULT_MEDUSA_V2_IMAGE, DEFAULT_POSTGRES_IMAGE)
+    };
+    ContainerBackend::start_with(&settings, &mut std::io::sink())
+        .await
+        .unwrap_or_else(|e| panic!("parity v2: Medusa v2 did not start: {e}"))
+}
+
+fn container_target(c: &ContainerBackend) -> Target {
+    Target::new(
+        c.base_url(),
+        c.admin_email().to_owned(),
+        c.admin_password().clone(),
+        c.api_token().clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a real Medusa 2.x (MEDUSA_BASE_URL, MEDUSA_ADMIN_EMAIL, MEDUSA_ADMIN_PASSWORD, MEDUSA_API_TOKEN) or a Docker engine: run via .ci/run"]
 async fn reference_v2_matches_real_medusa_v2() {
-    let Some(real) = real_target() else {
-        eprintln!("parity v2: MEDUSA_BASE_URL is not set: no real Medusa 2.x to compare with");
-        return;
+    let (real, container) = match real_target() {
+        Some(real) => (real, None),
+        None if support::no_engine() => {
+            eprintln!(
+                "parity v2: no MEDUSA_BASE_URL and no engine: no real Medusa 2.x to compare with"
+            );
+            return;
+        }
+        None => {
+            let c = container().await;
+            (container_target(&c), Some(c))
+        }
     };
     let probe = real
         .send(Call::GetSession, Auth::None, Body::None, &Extra::default())
@@ -324,6 +363,9 @@ async fn reference_v2_matches_real_medusa_v2() {
                 f.replace('\n', " | ")
             ));
         }
+    }
+    if let Some(c) = container {
+        c.remove().await;
     }
     println!("parity v2: {} cases, {} differences", a.len(), diffs.len());
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
