@@ -572,7 +572,7 @@ fn a_bad_timeout_value_is_refused_before_anything_starts() {
 const V2_START_LIMIT: Duration = Duration::from_secs(600);
 
 /// Medusa v2 (the medusa-v2 image) through the container target's own API
-/// (the command line cannot choose v2 yet): it starts, the seeded admin
+/// (the command line's `--dialect v2` does the same): it starts, the seeded admin
 /// logs in at `POST /auth/user/emailpass` and a wrong password does not,
 /// the token is signed with the run's JWT secret, the seeded secret API key
 /// authenticates an admin route and another key does not, and removing it
