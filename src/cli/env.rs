@@ -124,18 +124,14 @@ fn time_limit(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
         return Ok(None);
     };
     let raw = g.value.trim();
-    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => raw.split_at(at),
-        None => (raw, "s"),
-    };
-    let scale = match unit.trim() {
+    let secs = whole_secs(raw, |unit| match unit {
         "s" => Some(1),
         "m" => Some(60),
         "h" => Some(3_600),
         _ => None,
-    };
-    match scale.zip(digits.parse::<u64>().ok()) {
-        Some((s, n)) if n >= 1 => Ok(Some(Duration::from_secs(n.saturating_mul(s)))),
+    });
+    match secs {
+        Some(n) if n >= 1 => Ok(Some(Duration::from_secs(n))),
         _ => Err(err(
             format!("{} must be a time such as 30m or 12h, got '{raw}'", g.from),
             "give a whole number with s, m or h",
@@ -175,19 +171,12 @@ fn duration(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
         return Ok(None);
     };
     let raw = g.value.trim();
-    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => raw.split_at(at),
-        None => (raw, "s"),
-    };
-    let scale = match unit.trim() {
+    let secs = whole_secs(raw, |unit| match unit {
         "s" | "sec" | "secs" => Some(1),
         "m" | "min" => Some(60),
         "h" => Some(3_600),
         _ => None,
-    };
-    let secs = scale
-        .zip(digits.parse::<u64>().ok())
-        .map(|(s, n)| n.saturating_mul(s));
+    });
     match secs {
         Some(n) if n >= 1 && n <= MAX_DURATION.as_secs() => Ok(Some(Duration::from_secs(n))),
         _ => Err(err(
@@ -198,6 +187,18 @@ fn duration(given: Option<&Given>) -> Result<Option<Duration>, ConfigError> {
             "give a whole number with s, m or h, e.g. --duration 30s",
         )),
     }
+}
+
+/// A whole number with an optional unit (`30m`; none: seconds), in
+/// seconds; `scale` gives each unit the caller accepts its seconds.
+fn whole_secs(raw: &str, scale: impl Fn(&str) -> Option<u64>) -> Option<u64> {
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    scale(unit.trim())
+        .zip(digits.parse::<u64>().ok())
+        .map(|(s, n)| n.saturating_mul(s))
 }
 
 fn path(given: Option<&Given>) -> Option<PathBuf> {

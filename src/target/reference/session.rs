@@ -132,16 +132,7 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     if !(session.is_new || modified) || b.on(Fault::NoSessionCookie) {
         return;
     }
-    let value = percent_encoding::utf8_percent_encode(
-        &format!("s:{}", sign(&session.sid, b.cookie_secret.expose())),
-        URI_COMPONENT,
-    )
-    .to_string();
-    let http_only = if b.on(Fault::CookieNotHttpOnly) {
-        ""
-    } else {
-        "; HttpOnly"
-    };
+    let (value, http_only) = (signed_value(b, &session.sid), http_only(b));
     let ttl = if b.on(Fault::CookieLivesForYears) {
         YEARS_SECS
     } else if b.hardened {
@@ -160,7 +151,31 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
         V1.session_cookie,
         http_date_in(ttl)
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    set_cookie(resp, &cookie);
+}
+
+/// The session cookie's value for `sid`, as express-session signs and
+/// encodes it.
+fn signed_value(b: &Backend, sid: &str) -> String {
+    percent_encoding::utf8_percent_encode(
+        &format!("s:{}", sign(sid, b.cookie_secret.expose())),
+        URI_COMPONENT,
+    )
+    .to_string()
+}
+
+/// The `HttpOnly` attribute, unless a fault drops it.
+fn http_only(b: &Backend) -> &'static str {
+    if b.on(Fault::CookieNotHttpOnly) {
+        ""
+    } else {
+        "; HttpOnly"
+    }
+}
+
+/// Appends `cookie` as a `Set-Cookie` header.
+fn set_cookie(resp: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -179,9 +194,7 @@ pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
             "{}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
             V1.session_cookie
         );
-        if let Ok(v) = HeaderValue::from_str(&cleared) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+        set_cookie(resp, &cleared);
         return;
     }
     if session.user_id.is_none() || session.user_id == session.loaded_user_id {
@@ -192,16 +205,7 @@ pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
     if b.on(Fault::NoSessionCookie) {
         return;
     }
-    let value = percent_encoding::utf8_percent_encode(
-        &format!("s:{}", sign(&session.sid, b.cookie_secret.expose())),
-        URI_COMPONENT,
-    )
-    .to_string();
-    let http_only = if b.on(Fault::CookieNotHttpOnly) {
-        ""
-    } else {
-        "; HttpOnly"
-    };
+    let (value, http_only) = (signed_value(b, &session.sid), http_only(b));
     let ttl = if b.on(Fault::CookieLivesForYears) {
         YEARS_SECS
     } else {
@@ -212,7 +216,5 @@ pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
         V1.session_cookie,
         http_date_in(ttl)
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_cookie(resp, &cookie);
 }
