@@ -14,13 +14,18 @@ use crate::http::Extra;
 use crate::suite::world::{AuthWorld, StepFailure, StepResult, credentials_body};
 
 impl AuthWorld {
+    /// What a browser's request carries besides the call: its cookies.
+    fn browser(&self) -> Extra {
+        Extra {
+            jar: Some(self.jar.clone()),
+            ..Extra::default()
+        }
+    }
+
     /// Sends a request as the browser: with its cookies, keeping what the
     /// response sets.
     async fn browser_send(&mut self, call: Call, body: Body) -> Result<Exchange, StepFailure> {
-        let extra = Extra {
-            jar: Some(self.jar.clone()),
-            ..Extra::default()
-        };
+        let extra = self.browser();
         Ok(self
             .send_with(call, Auth::None, body, &extra)
             .await?
@@ -42,17 +47,19 @@ async fn browser_login(w: &mut AuthWorld, verb: String, what: String) -> StepRes
         ),
         _ => Body::Json(json!({ "email": email })),
     };
-    let call = if verb == "logs in" {
-        Call::CreateSession
+    // A login as the dialect's admin UI does it (v2: a token, then a
+    // session opened with it as a bearer), every request through the jar.
+    let ex = if verb == "logs in" {
+        let extra = w.browser();
+        w.log_in_with(body, &extra).await?
     } else {
-        Call::GetToken
+        w.browser_send(Call::GetToken, body).await?
     };
-    let ex = w.browser_send(call, body).await?;
-    if call == Call::CreateSession
+    if ex.call == Call::CreateSession
         && ex.status == 200
         && let Ok(v) = ex.json()
     {
-        w.login_user = Some(v["user"].clone());
+        w.login_user = Some(w.user_of_login(&ex, &v).await?);
     }
     Ok(())
 }
@@ -82,7 +89,8 @@ async fn session_cookie_attributes(w: &mut AuthWorld) -> StepResult {
         ));
     };
     let https = ctx.client.base_url().scheme() == "https";
-    let problems = session_cookie_problems(&cookie, ex.date(), https);
+    let same_site = https.then_some(ctx.client.dialect().https_same_site);
+    let problems = session_cookie_problems(&cookie, ex.date(), same_site);
     if problems.is_empty() {
         return Ok(());
     }
@@ -102,7 +110,14 @@ async fn session_cookie_attributes(w: &mut AuthWorld) -> StepResult {
 async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
     let ctx = w.ctx();
     let name = ctx.client.dialect().session_cookie;
-    for call in [Call::GetSession, Call::GetToken] {
+    let dialect = ctx.client.dialect();
+    let calls = [
+        Call::GetSession,
+        Call::DeleteSession,
+        Call::GetToken,
+        Call::RefreshToken,
+    ];
+    for call in calls.into_iter().filter(|c| dialect.has(*c)) {
         let url = ctx.client.url_of(call);
         if !w.jar.sends(&url, name) {
             let ex = w.last()?;
@@ -110,8 +125,9 @@ async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
                 Failure::new(
                     "session cookie attributes",
                     format!(
-                        "a browser would not send the {name} cookie to {}",
-                        url.path()
+                        "a browser would not send the {name} cookie to {}{}",
+                        url.path(),
+                        secure_over_http(ex, name, &url)
                     ),
                 )
                 .with_exchange(ex),
@@ -119,6 +135,50 @@ async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
         }
     }
     Ok(())
+}
+
+/// Why a browser would not send a cookie back, when the reason is that it
+/// is `Secure` and the backend is served over plain http to a host that is
+/// not loopback (browsers, and the jar, treat http on loopback as secure).
+/// No browser could keep that session: the scenario fails and says to run
+/// over https (as a production backend is served).
+fn secure_over_http(ex: &Exchange, name: &str, url: &url::Url) -> &'static str {
+    let secure = ex
+        .cookies_named(name)
+        .iter()
+        .any(|c| c.secure() == Some(true));
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if secure && url.scheme() == "http" && !loopback {
+        " (the cookie is Secure and the backend is served over plain http: no browser sends a Secure \
+         cookie back to an http host other than loopback; run the suite over https)"
+    } else {
+        ""
+    }
+}
+
+#[then("the browser holds no session cookie")]
+async fn browser_holds_no_cookie(w: &mut AuthWorld) -> StepResult {
+    let ctx = w.ctx();
+    let name = ctx.client.dialect().session_cookie;
+    let url = ctx.client.url_of(Call::GetSession);
+    if !w.jar.sends(&url, name) {
+        return Ok(());
+    }
+    let ex = w.last()?;
+    Err(w.fail(
+        Failure::new(
+            "session cookie cleared",
+            format!(
+                "the browser still holds the {name} cookie after this answer: it does not clear it (an expired Set-Cookie)"
+            ),
+        )
+        .with_exchange(ex),
+    ))
 }
 
 #[then("the browser's session cookie does not log it in")]
