@@ -265,6 +265,63 @@ mod tests {
         assert!(kept("other=1; Path=/").is_err());
     }
 
+    #[test]
+    fn logout_must_leave_the_browser_without_the_cookie() {
+        let mut w = with_last(world(), setting(&[GOOD]));
+        let url = w.ctx().client.url_of(Call::GetSession);
+        w.jar.keep(&url, &w.last.as_ref().unwrap().headers);
+        let text = run(browser_holds_no_cookie(&mut w))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("still holds the connect.sid cookie"),
+            "{text}"
+        );
+        let cleared = setting(&["connect.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]);
+        w.jar.keep(&url, &cleared.headers);
+        assert!(run(browser_holds_no_cookie(&mut w)).is_ok());
+        assert!(run(browser_holds_no_cookie(&mut world())).is_ok());
+    }
+
+    #[test]
+    fn a_secure_cookie_over_plain_http_off_loopback_is_named_as_the_reason() {
+        let secure = setting(&["connect.sid=s%3Aabc.def; Path=/; HttpOnly; Secure"]);
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let why = |ex: &Exchange, u: &str| secure_over_http(ex, "connect.sid", &url(u));
+        assert!(
+            why(&secure, "http://192.0.2.7:9000/admin/users/me")
+                .contains("run the suite over https")
+        );
+        assert!(why(&secure, "http://medusa.example:9000/").contains("Secure"));
+        for u in [
+            "http://127.0.0.1:9000/",
+            "http://localhost:9000/",
+            "http://[::1]:9000/",
+            "https://192.0.2.7/",
+        ] {
+            assert_eq!(why(&secure, u), "", "{u}");
+        }
+        assert_eq!(
+            why(&setting(&[GOOD]), "http://192.0.2.7/"),
+            "",
+            "not Secure"
+        );
+        // The jar agrees: kept from loopback http, not sent to another host's http.
+        let w = world();
+        w.jar
+            .keep(&url("http://192.0.2.7/auth/session"), &secure.headers);
+        assert!(
+            !w.jar
+                .sends(&url("http://192.0.2.7/admin/users/me"), "connect.sid")
+        );
+        w.jar
+            .keep(&url("http://127.0.0.1:9/auth/session"), &secure.headers);
+        assert!(
+            w.jar
+                .sends(&url("http://127.0.0.1:9/admin/users/me"), "connect.sid")
+        );
+    }
+
     use crate::suite::steps::testing::{PASSWORD, USER_JSON, against};
 
     /// Logs anyone in; a session is a session (for GET and DELETE).
