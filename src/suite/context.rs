@@ -177,3 +177,23 @@ pub struct AdvisoryJudge {
     /// A session cookie living longer fires `session-absolute`.
     pub absolute_limit_secs: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_cache_keeps_one_cell_per_credentials() {
+        let cache = TokenCache::default();
+        let pw = |p: &str| Secret::new(p);
+        let a = cache.cell("a@b.co", &pw("secret-1"));
+        assert!(Arc::ptr_eq(&a, &cache.cell("a@b.co", &pw("secret-1"))));
+        assert!(!Arc::ptr_eq(&a, &cache.cell("a@b.co", &pw("secret-2"))));
+        assert!(!Arc::ptr_eq(&a, &cache.cell("x@b.co", &pw("secret-1"))));
+        // The e-mail and the password are kept apart in the key.
+        let ab = cache.cell("ab", &pw("c"));
+        assert!(!Arc::ptr_eq(&ab, &cache.cell("a", &pw("bc"))));
+        let shown = format!("{cache:?}");
+        assert_eq!(shown, "TokenCache(5 credentials)");
+    }
+}

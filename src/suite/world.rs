@@ -262,7 +262,6 @@ impl AuthWorld {
             })
             .await?
             .clone();
-        self.redactor.add(token.expose());
         Ok(token)
     }
 
