@@ -100,14 +100,13 @@ fn expected_checks(fault: Fault) -> &'static [&'static str] {
         | V2LogoutWithBearer
         | V2LogoutBodyOk
         | V2RefreshWithoutCredentials
-        | V2RefreshAcceptsApiKey => &[],
+        | V2RefreshAcceptsApiKey
+        | V2LogoutKeepsCookie => &[],
     }
 }
 
 /// The check(s) that must catch `fault` when the reference speaks v2;
-/// empty: the fault is not committed in v2, or its rows are not yet
-/// ported to v2 (the `@v1` features: JWT depth, cookies in a browser,
-/// CORS, cross-site shapes, exact credentials).
+/// empty: the fault is not committed in v2 (or is v2's contract).
 fn expected_checks_v2(fault: Fault) -> &'static [&'static str] {
     use Fault::*;
     const LOGIN: &str = "status POST /auth/user/emailpass";
@@ -160,6 +159,12 @@ fn expected_checks_v2(fault: Fault) -> &'static [&'static str] {
         V2SessionUserRecord => &["route row POST /auth/session 200"],
         V2LogoutBodyOk => &["route row DELETE /auth/session 200"],
         V2RefreshWithoutCredentials | V2RefreshAcceptsApiKey => &[REFRESH],
+        V2LogoutKeepsCookie => &["session cookie cleared"],
+        CookieLivesForYears | CookiePathNarrow => &["session cookie attributes"],
+        FailedLoginLogsIn => &[
+            "no session after a refused request",
+            "no session after a failed login",
+        ],
         AcceptAlgNone
         | AcceptEmptySignature
         | AcceptChangedPayload
@@ -175,10 +180,7 @@ fn expected_checks_v2(fault: Fault) -> &'static [&'static str] {
         // v2 reads a JSON body only when it says application/json.
         LoginAcceptsTextPlain | LoginAcceptsUntypedJson => &[LOGIN],
         CorsReflectsAnyOrigin | CorsPrefixMatch | CorsWithoutCredentials => &["cors"],
-        CookieLivesForYears
-        | CookiePathNarrow
-        | FailedLoginLogsIn
-        | LoginAcceptsForm // v2 reads a form: its contract, not a fault.
+        LoginAcceptsForm // v2 reads a form: its contract, not a fault.
         | PasswordEchoed
         | ApiTokenEchoed
         | UnauthorizedAsJson

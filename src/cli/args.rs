@@ -82,7 +82,7 @@ pub(super) struct Args {
     /// PostgreSQL image for --target container
     #[arg(long, env = "MEDUSA_POSTGRES_IMAGE", value_name = "IMAGE", help_heading = TARGET)]
     pub postgres_image: Option<String>,
-    /// Bound on container start-up, 1 to 3600 [default: 180]
+    /// Bound on container start-up, 1 to 3600 [default: 180; v2: 420]
     #[arg(long, env = "MEDUSA_CONTAINER_TIMEOUT_SECS", value_name = "SECS", help_heading = TARGET)]
     pub container_timeout: Option<String>,
     /// 1: --target container runs Medusa in production mode behind an

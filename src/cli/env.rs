@@ -19,8 +19,7 @@ use crate::core::select::{Criteria, Ignored, TagExpr};
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
 use crate::target::container::{
-    ContainerSettings, DEFAULT_POSTGRES_IMAGE, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS,
-    MedusaVersion,
+    ContainerSettings, DEFAULT_POSTGRES_IMAGE, MAX_TIMEOUT_SECS, MedusaVersion,
 };
 use crate::target::reference::FaultSet;
 
@@ -422,7 +421,7 @@ fn container_settings(inputs: &Inputs<'_>) -> Result<ContainerSettings, ConfigEr
     Ok(ContainerSettings {
         medusa_image: or("image", version.default_image()),
         postgres_image: or("postgres_image", DEFAULT_POSTGRES_IMAGE),
-        startup_timeout: startup_timeout(inputs.given("container_timeout"))?,
+        startup_timeout: startup_timeout(inputs.given("container_timeout"), version)?,
         docker_host: (inputs.var)("DOCKER_HOST"),
         tls: container_tls(inputs)?,
         version,
@@ -463,10 +462,10 @@ fn flag(inputs: &Inputs<'_>, id: &str) -> Result<bool, ConfigError> {
     }
 }
 
-/// Reads the container start-up bound.
-fn startup_timeout(given: Option<&Given>) -> Result<Duration, ConfigError> {
+/// Reads the container start-up bound (not given: `version`'s default).
+fn startup_timeout(given: Option<&Given>, version: MedusaVersion) -> Result<Duration, ConfigError> {
     let Some(g) = given else {
-        return Ok(Duration::from_secs(DEFAULT_TIMEOUT_SECS));
+        return Ok(Duration::from_secs(version.default_timeout_secs()));
     };
     let raw = g.value.trim();
     match raw.parse::<u64>() {
@@ -476,7 +475,10 @@ fn startup_timeout(given: Option<&Given>) -> Result<Duration, ConfigError> {
                 "{} must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, got '{raw}'",
                 g.from
             ),
-            format!("leave it out (default {DEFAULT_TIMEOUT_SECS}) or give a number of seconds"),
+            format!(
+                "leave it out (default {}) or give a number of seconds",
+                version.default_timeout_secs()
+            ),
         )),
     }
 }
@@ -1029,13 +1031,19 @@ mod tests {
             from: TIMEOUT_VAR.into(),
         };
         assert_eq!(
-            startup_timeout(None).unwrap(),
-            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
+            startup_timeout(None, MedusaVersion::V1).unwrap(),
+            Duration::from_secs(180)
         );
         assert_eq!(
-            startup_timeout(Some(&g("42"))).unwrap(),
-            Duration::from_secs(42)
+            startup_timeout(None, MedusaVersion::V2).unwrap(),
+            Duration::from_secs(420)
         );
+        for version in [MedusaVersion::V1, MedusaVersion::V2] {
+            assert_eq!(
+                startup_timeout(Some(&g("42")), version).unwrap(),
+                Duration::from_secs(42)
+            );
+        }
         for bad in ["0", "-1", "1.5", "ten", "3601"] {
             let e = cfg(&[("MEDUSA_TARGET", "container"), (TIMEOUT_VAR, bad)]).unwrap_err();
             assert!(e.problem.contains(TIMEOUT_VAR), "{bad}: {e}");
@@ -1071,6 +1079,7 @@ mod tests {
         };
         let v2 = started(&[("MEDUSA_DIALECT", "v2")]);
         assert_eq!(v2.version, MedusaVersion::V2);
+        assert_eq!(v2.startup_timeout, Duration::from_secs(420));
         assert_eq!(
             v2.medusa_image,
             crate::target::container::DEFAULT_MEDUSA_V2_IMAGE
@@ -1078,6 +1087,7 @@ mod tests {
         for d in ["v1", "auto"] {
             let v1 = started(&[("MEDUSA_DIALECT", d)]);
             assert_eq!(v1.version, MedusaVersion::V1, "{d}");
+            assert_eq!(v1.startup_timeout, Duration::from_secs(180), "{d}");
             assert_eq!(
                 v1.medusa_image,
                 crate::target::container::DEFAULT_MEDUSA_IMAGE

@@ -38,9 +38,14 @@ pub fn request_cookie<'a>(
 /// `Path=/` (every admin route gets it back), `HttpOnly`, no `Domain`
 /// (host-only), a lifetime of at most [`SESSION_LIFETIME_SECS`] measured
 /// against the response's own `Date` (no local clock), and over https
-/// `Secure` and `SameSite=None` (the admin UI on its own origin sends it
-/// cross-site). Empty when it conforms.
-pub fn session_cookie_problems(set_cookie: &str, date: Option<&str>, https: bool) -> Vec<String> {
+/// (`https_same_site` given) `Secure` and that `SameSite` (the dialect's:
+/// v1 `None`, the admin UI on its own origin sends it cross-site; v2
+/// `Lax`). Empty when it conforms.
+pub fn session_cookie_problems(
+    set_cookie: &str,
+    date: Option<&str>,
+    https_same_site: Option<&str>,
+) -> Vec<String> {
     let Ok(c) = cookie::Cookie::parse(set_cookie.to_owned()) else {
         return vec!["its Set-Cookie header does not parse".into()];
     };
@@ -64,8 +69,8 @@ pub fn session_cookie_problems(set_cookie: &str, date: Option<&str>, https: bool
         ));
     }
     problems.extend(lifetime_problem(&c, date));
-    if https {
-        problems.extend(https_problems(&c));
+    if let Some(same_site) = https_same_site {
+        problems.extend(https_problems(&c, same_site));
     }
     problems
 }
@@ -84,16 +89,21 @@ fn lifetime_problem(c: &cookie::Cookie<'_>, date: Option<&str>) -> Option<String
     }
 }
 
-/// What an https session cookie lacks: `Secure` and `SameSite=None`.
-fn https_problems(c: &cookie::Cookie<'_>) -> Vec<String> {
+/// What an https session cookie lacks: `Secure` and `SameSite=<wanted>`.
+fn https_problems(c: &cookie::Cookie<'_>, wanted: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if c.secure() != Some(true) {
         problems.push("it is not Secure although the backend is served over https".into());
     }
     let same_site = c.same_site().map(|s| s.to_string());
-    if same_site.as_deref() != Some("None") {
+    if same_site.as_deref() != Some(wanted) {
+        let why = if wanted == "None" {
+            "the admin UI on its own origin would not get the session back"
+        } else {
+            "the contract's cookie says so"
+        };
         problems.push(format!(
-            "its SameSite is {}, not None: the admin UI on its own origin would not get the session back",
+            "its SameSite is {}, not {wanted}: {why}",
             same_site.as_deref().unwrap_or("absent")
         ));
     }
@@ -159,11 +169,23 @@ mod tests {
     #[test]
     fn the_real_servers_cookies_conform() {
         let dev = cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly"));
-        assert!(session_cookie_problems(&dev, Some(DATE), false).is_empty());
+        assert!(session_cookie_problems(&dev, Some(DATE), None).is_empty());
         let prod = cookie(&format!(
             "Path=/; Expires={IN_10H}; HttpOnly; Secure; SameSite=None"
         ));
-        assert!(session_cookie_problems(&prod, Some(DATE), true).is_empty());
+        assert!(session_cookie_problems(&prod, Some(DATE), Some("None")).is_empty());
+        // Medusa 2.21.2 in production mode.
+        let v2 = cookie(&format!(
+            "Path=/; Expires={IN_10H}; HttpOnly; Secure; SameSite=Lax"
+        ));
+        assert!(session_cookie_problems(&v2, Some(DATE), Some("Lax")).is_empty());
+        assert!(session_cookie_problems(&v2, Some(DATE), None).is_empty());
+        let v2_none = session_cookie_problems(&prod, Some(DATE), Some("Lax"));
+        assert_eq!(v2_none.len(), 1, "{v2_none:?}");
+        assert!(
+            v2_none[0].contains("SameSite is None, not Lax"),
+            "{v2_none:?}"
+        );
     }
 
     #[test]
@@ -171,45 +193,45 @@ mod tests {
         let cases = [
             (
                 format!("Path=/admin/auth; Expires={IN_10H}; HttpOnly"),
-                false,
+                None,
                 "Path is /admin/auth",
             ),
-            (format!("Expires={IN_10H}; HttpOnly"), false, "no Path"),
-            (format!("Path=/; Expires={IN_10H}"), false, "not HttpOnly"),
+            (format!("Expires={IN_10H}; HttpOnly"), None, "no Path"),
+            (format!("Path=/; Expires={IN_10H}"), None, "not HttpOnly"),
             (
                 format!("Path=/; Domain=example.com; Expires={IN_10H}; HttpOnly"),
-                false,
+                None,
                 "Domain=example.com",
             ),
             (
                 "Path=/; Expires=Fri, 29 Nov 2030 22:15:36 GMT; HttpOnly".into(),
-                false,
+                None,
                 "longer than",
             ),
             (
                 "Path=/; Max-Age=31536000; Expires=Mon, 30 Nov 2026 08:15:36 GMT; HttpOnly".into(),
-                false,
+                None,
                 "longer than",
             ),
             (
                 "Path=/; Max-Age=0; HttpOnly".into(),
-                false,
+                None,
                 "already expired",
             ),
-            ("Path=/; HttpOnly".into(), false, "no Expires or Max-Age"),
+            ("Path=/; HttpOnly".into(), None, "no Expires or Max-Age"),
             (
                 format!("Path=/; Expires={IN_10H}; HttpOnly; SameSite=None"),
-                true,
+                Some("None"),
                 "not Secure",
             ),
             (
                 format!("Path=/; Expires={IN_10H}; HttpOnly; Secure"),
-                true,
+                Some("None"),
                 "SameSite is absent",
             ),
             (
                 format!("Path=/; Expires={IN_10H}; HttpOnly; Secure; SameSite=Lax"),
-                true,
+                Some("None"),
                 "SameSite is Lax",
             ),
         ];
@@ -221,7 +243,7 @@ mod tests {
         let no_date = session_cookie_problems(
             &cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly")),
             None,
-            false,
+            None,
         );
         assert!(no_date[0].contains("no Date header"), "{no_date:?}");
     }
@@ -232,7 +254,7 @@ mod tests {
             session_cookie_problems(
                 &cookie(&format!("Path=/; Max-Age={secs}; HttpOnly")),
                 None,
-                false,
+                None,
             )
         };
         assert_eq!(with_max_age(1), Vec::<String>::new());
@@ -252,7 +274,7 @@ mod tests {
             session_cookie_problems(
                 &cookie(&format!("Path=/; Expires={IN_10H}; HttpOnly")),
                 Some(date),
-                false,
+                None,
             )
         };
         let late = expires("Mon, 30 Nov 2026 08:15:36 GMT");
@@ -264,7 +286,7 @@ mod tests {
 
     #[test]
     fn an_unparsable_cookie_and_empty_values_are_named() {
-        let p = session_cookie_problems("no equals sign", None, false);
+        let p = session_cookie_problems("no equals sign", None, None);
         assert_eq!(p, ["its Set-Cookie header does not parse"]);
         let headers = ["connect.sid=".to_owned(), "other=x".to_owned()];
         assert!(set_cookies_named(&headers, "connect.sid").is_empty());

@@ -2,7 +2,11 @@
 //! redactor, and the records the scenarios add to (failed checks, retried
 //! requests). Built by `app` before the scenarios start.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use crate::core::advisory::{self, Advisories};
 use crate::core::credentials::Credentials;
@@ -34,6 +38,8 @@ pub struct SuiteContext {
     pub latencies: Option<Latencies>,
     /// How advisories are judged (`None`: advisories are off).
     pub advisory: Option<AdvisoryJudge>,
+    /// The admin's access token, got once per run (see [`TokenCache`]).
+    pub tokens: TokenCache,
     advisories: Mutex<Advisories>,
     failures: Mutex<Vec<FailedCheck>>,
     retried: Mutex<Vec<RetriedRequest>>,
@@ -52,6 +58,7 @@ impl SuiteContext {
             redactor,
             latencies: None,
             advisory: None,
+            tokens: TokenCache::default(),
             advisories: Mutex::new(Advisories::default()),
             failures: Mutex::new(Vec::new()),
             retried: Mutex::new(Vec::new()),
@@ -122,6 +129,44 @@ impl SuiteContext {
     }
 }
 
+/// Access tokens got once per run and per credentials, for the scenarios
+/// whose subject is not the login itself (their preconditions: "I have an
+/// access token", and on a dialect that opens sessions from a token, "I
+/// am logged in"). Sound because an access token is stateless in both
+/// dialects' contracts: logging out or refreshing does not revoke it
+/// (rows that the logout and token scenarios check), and each session
+/// opened from it is a session of its own. Every scenario about logging in
+/// or about credentials still logs in for real.
+#[derive(Default)]
+pub struct TokenCache(Mutex<HashMap<[u8; 32], Arc<OnceCell<Secret>>>>);
+
+// The keys are digests of credentials and the values tokens: neither is
+// printed.
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|m| m.len()).unwrap_or_default();
+        write!(f, "TokenCache({n} credentials)")
+    }
+}
+
+impl TokenCache {
+    /// The cell holding the token of `email` and `password` (empty until
+    /// a login for them succeeds; a failed login leaves it empty, so the
+    /// next scenario tries again and reports its own failure).
+    pub fn cell(&self, email: &str, password: &Secret) -> Arc<OnceCell<Secret>> {
+        let mut h = Sha256::new();
+        h.update(email.as_bytes());
+        h.update([0]);
+        h.update(password.expose().as_bytes());
+        let key: [u8; 32] = h.finalize().into();
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(key).or_default().clone()
+    }
+}
+
 /// What the advisory checks need besides the exchanges.
 #[derive(Debug, Clone, Copy)]
 pub struct AdvisoryJudge {
@@ -131,4 +176,24 @@ pub struct AdvisoryJudge {
     pub idle_limit_secs: i64,
     /// A session cookie living longer fires `session-absolute`.
     pub absolute_limit_secs: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_cache_keeps_one_cell_per_credentials() {
+        let cache = TokenCache::default();
+        let pw = |p: &str| Secret::new(p);
+        let a = cache.cell("a@b.co", &pw("secret-1"));
+        assert!(Arc::ptr_eq(&a, &cache.cell("a@b.co", &pw("secret-1"))));
+        assert!(!Arc::ptr_eq(&a, &cache.cell("a@b.co", &pw("secret-2"))));
+        assert!(!Arc::ptr_eq(&a, &cache.cell("x@b.co", &pw("secret-1"))));
+        // The e-mail and the password are kept apart in the key.
+        let ab = cache.cell("ab", &pw("c"));
+        assert!(!Arc::ptr_eq(&ab, &cache.cell("a", &pw("bc"))));
+        let shown = format!("{cache:?}");
+        assert_eq!(shown, "TokenCache(5 credentials)");
+    }
 }

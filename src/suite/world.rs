@@ -197,22 +197,72 @@ impl AuthWorld {
     /// got one, opens a session with it as a bearer. Returns the last
     /// answer: the session's, or the refused token request's.
     pub(super) async fn log_in(&mut self, body: Body) -> Result<Exchange, StepFailure> {
+        self.log_in_with(body, &Extra::default()).await
+    }
+
+    /// Logs in as [`AuthWorld::log_in`] does, each request with what
+    /// `extra` adds (a browser's cookie jar).
+    pub(super) async fn log_in_with(
+        &mut self,
+        body: Body,
+        extra: &Extra,
+    ) -> Result<Exchange, StepFailure> {
         let dialect = self.ctx().client.dialect();
         if !dialect.session_from_token {
             return Ok(self
-                .send(Call::CreateSession, Auth::None, body)
+                .send_with(Call::CreateSession, Auth::None, body, extra)
                 .await?
                 .clone());
         }
-        let ex = self.send(Call::GetToken, Auth::None, body).await?.clone();
+        let ex = self
+            .send_with(Call::GetToken, Auth::None, body, extra)
+            .await?
+            .clone();
         let Some(token) = self.token_in(&ex).filter(|_| ex.status == 200) else {
             return Ok(ex);
         };
-        let extra = self.https_hint();
+        self.open_session(token, extra).await
+    }
+
+    /// Opens a session with `token` as a bearer (v2's `POST /auth/session`,
+    /// a new session each time), with what `extra` adds and the https hint.
+    async fn open_session(
+        &mut self,
+        token: Secret,
+        extra: &Extra,
+    ) -> Result<Exchange, StepFailure> {
+        let mut extra = extra.clone();
+        extra.headers.extend(self.https_hint().headers);
         Ok(self
             .send_with(Call::CreateSession, Auth::Bearer(token), Body::None, &extra)
             .await?
             .clone())
+    }
+
+    /// The admin's access token for a precondition: got with a real login
+    /// (which must answer 200 with the route's success schema) by the
+    /// run's first scenario that needs it, then shared by the run's other
+    /// scenarios (see [`crate::suite::context::TokenCache`] for why that
+    /// is sound). Scenarios waiting for that first login wait for it.
+    pub(super) async fn admin_token(&mut self, what: &str) -> Result<Secret, StepFailure> {
+        let ctx = self.ctx();
+        let cell = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
+        let me = &mut *self;
+        let token = cell
+            .get_or_try_init(move || async move {
+                let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
+                let ex = me.send(Call::GetToken, Auth::None, body).await?.clone();
+                let body = me.checked_precondition(&ex, what)?;
+                let Some(token) = body[ctx.client.dialect().token_key].as_str() else {
+                    return Err(me.scenario_error(format!("could not {what}: no token")));
+                };
+                // Every scenario's output masks it from now on.
+                ctx.redactor.add(token);
+                Ok(Secret::new(token))
+            })
+            .await?
+            .clone();
+        Ok(token)
     }
 
     /// What a v2 session request adds over plain http: `medusa start`
@@ -340,28 +390,38 @@ impl AuthWorld {
         check::json_body(ex).map_err(|f| self.fail(f))
     }
 
-    /// Sends `call` with the admin's credentials as a precondition: it must
-    /// answer 200 with a body matching the route's success schema, else the
-    /// step fails saying it could not `what`.
-    pub(super) async fn admin_precondition(
+    /// Logs in as the admin as a precondition: it must answer 200 with a
+    /// body matching the route's success schema, else the step fails
+    /// saying it could not `what`. On a dialect that opens sessions from a
+    /// token, the token is the run's shared one ([`AuthWorld::admin_token`])
+    /// and the session a new one of this scenario's own.
+    pub(super) async fn admin_login(
         &mut self,
-        call: Call,
         what: &str,
     ) -> Result<(Exchange, Value), StepFailure> {
         let ctx = self.ctx();
-        let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
-        let ex = if call == Call::CreateSession {
-            self.log_in(body).await?
+        let ex = if ctx.client.dialect().session_from_token {
+            let token = self.admin_token(what).await?;
+            self.open_session(token, &Extra::default()).await?
         } else {
-            self.send(call, Auth::None, body).await?.clone()
+            let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
+            self.send(Call::CreateSession, Auth::None, body)
+                .await?
+                .clone()
         };
-        check::status(&ex, 200).map_err(|f| self.fail(precondition(f, what)))?;
-        let body = match ctx.client.dialect().route(ex.call).success_schema() {
-            Some(schema) => check::schema(&ex, schema),
-            None => check::json_body(&ex),
-        }
-        .map_err(|f| self.fail(precondition(f, what)))?;
+        let body = self.checked_precondition(&ex, what)?;
         Ok((ex, body))
+    }
+
+    /// The body of a precondition's answer `ex`: it must be 200 with the
+    /// route's success schema, else a failure saying it could not `what`.
+    fn checked_precondition(&self, ex: &Exchange, what: &str) -> Result<Value, StepFailure> {
+        check::status(ex, 200).map_err(|f| self.fail(precondition(f, what)))?;
+        match self.ctx().client.dialect().route(ex.call).success_schema() {
+            Some(schema) => check::schema(ex, schema),
+            None => check::json_body(ex),
+        }
+        .map_err(|f| self.fail(precondition(f, what)))
     }
 
     /// The session cookie a precondition's login set, or a failure.
@@ -728,7 +788,7 @@ mod tests {
     #[test]
     fn an_admin_precondition_returns_the_answer_and_its_body() {
         let (got, _) = against(logs_in, async |w| {
-            w.admin_precondition(Call::CreateSession, "log in")
+            w.admin_login("log in")
                 .await
                 .map(|(ex, body)| (ex.status, body["user"]["id"].clone()))
                 .ok()
@@ -744,12 +804,70 @@ mod tests {
             )
         };
         let (err, _) = against(refuses, async |w| {
-            w.admin_precondition(Call::CreateSession, "log in")
-                .await
-                .err()
-                .map(|f| f.to_string())
+            w.admin_login("log in").await.err().map(|f| f.to_string())
         });
         let err = err.expect("a refused precondition fails");
         assert!(err.contains("could not log in"), "{err}");
+    }
+
+    static TOKEN_REQUESTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static REFUSED_REQUESTS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+    const CANNED_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoidSJ9.c2lnbmF0dXJl";
+
+    #[test]
+    fn the_admin_token_is_got_once_per_run_and_masked() {
+        let gives = |_: &str, _: &str, _: &str| {
+            TOKEN_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ok_json(format!(r#"{{"access_token":"{CANNED_TOKEN}"}}"#))
+        };
+        let (got, w) = against(gives, async |w| {
+            let first = w.admin_token("get a token").await.ok();
+            // Another scenario of the same run: its own world, the run's context.
+            let mut other = AuthWorld::default();
+            other.attach(w.ctx(), "other", ScenarioKey::default());
+            let second = other.admin_token("get a token").await.ok();
+            let masked = other.redactor().mask(CANNED_TOKEN).into_owned();
+            (first, second, masked)
+        });
+        let (first, second, masked) = got;
+        assert_eq!(first.as_ref().map(Secret::expose), Some(CANNED_TOKEN));
+        assert_eq!(second, first);
+        assert_eq!(TOKEN_REQUESTS.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(masked, MASK, "the reusing scenario masks the token");
+        assert_eq!(w.redactor().mask(CANNED_TOKEN), MASK);
+        assert!(!format!("{:?}", w.ctx().tokens).contains(PASSWORD));
+    }
+
+    #[test]
+    fn a_refused_admin_token_is_not_kept_and_each_scenario_fails() {
+        let refuses = |_: &str, _: &str, _: &str| {
+            REFUSED_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (
+                401,
+                vec!["content-type: text/plain; charset=utf-8".to_owned()],
+                "Unauthorized".to_owned(),
+            )
+        };
+        let (errs, _) = against(refuses, async |w| {
+            let a = w
+                .admin_token("get a token")
+                .await
+                .err()
+                .map(|f| f.to_string());
+            let b = w
+                .admin_token("get a token")
+                .await
+                .err()
+                .map(|f| f.to_string());
+            (a, b)
+        });
+        let (a, b) = errs;
+        assert!(a.expect("refused").contains("could not get a token"));
+        assert!(b.expect("refused again").contains("could not get a token"));
+        assert_eq!(
+            REFUSED_REQUESTS.load(std::sync::atomic::Ordering::SeqCst),
+            2
+        );
     }
 }

@@ -14,13 +14,18 @@ use crate::http::Extra;
 use crate::suite::world::{AuthWorld, StepFailure, StepResult, credentials_body};
 
 impl AuthWorld {
+    /// What a browser's request carries besides the call: its cookies.
+    fn browser(&self) -> Extra {
+        Extra {
+            jar: Some(self.jar.clone()),
+            ..Extra::default()
+        }
+    }
+
     /// Sends a request as the browser: with its cookies, keeping what the
     /// response sets.
     async fn browser_send(&mut self, call: Call, body: Body) -> Result<Exchange, StepFailure> {
-        let extra = Extra {
-            jar: Some(self.jar.clone()),
-            ..Extra::default()
-        };
+        let extra = self.browser();
         Ok(self
             .send_with(call, Auth::None, body, &extra)
             .await?
@@ -42,17 +47,19 @@ async fn browser_login(w: &mut AuthWorld, verb: String, what: String) -> StepRes
         ),
         _ => Body::Json(json!({ "email": email })),
     };
-    let call = if verb == "logs in" {
-        Call::CreateSession
+    // A login as the dialect's admin UI does it (v2: a token, then a
+    // session opened with it as a bearer), every request through the jar.
+    let ex = if verb == "logs in" {
+        let extra = w.browser();
+        w.log_in_with(body, &extra).await?
     } else {
-        Call::GetToken
+        w.browser_send(Call::GetToken, body).await?
     };
-    let ex = w.browser_send(call, body).await?;
-    if call == Call::CreateSession
+    if ex.call == Call::CreateSession
         && ex.status == 200
         && let Ok(v) = ex.json()
     {
-        w.login_user = Some(v["user"].clone());
+        w.login_user = Some(w.user_of_login(&ex, &v).await?);
     }
     Ok(())
 }
@@ -82,7 +89,8 @@ async fn session_cookie_attributes(w: &mut AuthWorld) -> StepResult {
         ));
     };
     let https = ctx.client.base_url().scheme() == "https";
-    let problems = session_cookie_problems(&cookie, ex.date(), https);
+    let same_site = https.then_some(ctx.client.dialect().https_same_site);
+    let problems = session_cookie_problems(&cookie, ex.date(), same_site);
     if problems.is_empty() {
         return Ok(());
     }
@@ -102,7 +110,14 @@ async fn session_cookie_attributes(w: &mut AuthWorld) -> StepResult {
 async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
     let ctx = w.ctx();
     let name = ctx.client.dialect().session_cookie;
-    for call in [Call::GetSession, Call::GetToken] {
+    let dialect = ctx.client.dialect();
+    let calls = [
+        Call::GetSession,
+        Call::DeleteSession,
+        Call::GetToken,
+        Call::RefreshToken,
+    ];
+    for call in calls.into_iter().filter(|c| dialect.has(*c)) {
         let url = ctx.client.url_of(call);
         if !w.jar.sends(&url, name) {
             let ex = w.last()?;
@@ -110,8 +125,9 @@ async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
                 Failure::new(
                     "session cookie attributes",
                     format!(
-                        "a browser would not send the {name} cookie to {}",
-                        url.path()
+                        "a browser would not send the {name} cookie to {}{}",
+                        url.path(),
+                        secure_over_http(ex, name, &url)
                     ),
                 )
                 .with_exchange(ex),
@@ -119,6 +135,50 @@ async fn browser_holds_cookie(w: &mut AuthWorld) -> StepResult {
         }
     }
     Ok(())
+}
+
+/// Why a browser would not send a cookie back, when the reason is that it
+/// is `Secure` and the backend is served over plain http to a host that is
+/// not loopback (browsers, and the jar, treat http on loopback as secure).
+/// No browser could keep that session: the scenario fails and says to run
+/// over https (as a production backend is served).
+fn secure_over_http(ex: &Exchange, name: &str, url: &url::Url) -> &'static str {
+    let secure = ex
+        .cookies_named(name)
+        .iter()
+        .any(|c| c.secure() == Some(true));
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if secure && url.scheme() == "http" && !loopback {
+        " (the cookie is Secure and the backend is served over plain http: no browser sends a Secure \
+         cookie back to an http host other than loopback; run the suite over https)"
+    } else {
+        ""
+    }
+}
+
+#[then("the browser holds no session cookie")]
+async fn browser_holds_no_cookie(w: &mut AuthWorld) -> StepResult {
+    let ctx = w.ctx();
+    let name = ctx.client.dialect().session_cookie;
+    let url = ctx.client.url_of(Call::GetSession);
+    if !w.jar.sends(&url, name) {
+        return Ok(());
+    }
+    let ex = w.last()?;
+    Err(w.fail(
+        Failure::new(
+            "session cookie cleared",
+            format!(
+                "the browser still holds the {name} cookie after this answer: it does not clear it (an expired Set-Cookie)"
+            ),
+        )
+        .with_exchange(ex),
+    ))
 }
 
 #[then("the browser's session cookie does not log it in")]
@@ -203,6 +263,63 @@ mod tests {
         assert!(kept(GOOD).is_ok());
         assert!(kept("connect.sid=s%3Aabc; Path=/admin/auth/token").is_err());
         assert!(kept("other=1; Path=/").is_err());
+    }
+
+    #[test]
+    fn logout_must_leave_the_browser_without_the_cookie() {
+        let mut w = with_last(world(), setting(&[GOOD]));
+        let url = w.ctx().client.url_of(Call::GetSession);
+        w.jar.keep(&url, &w.last.as_ref().unwrap().headers);
+        let text = run(browser_holds_no_cookie(&mut w))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("still holds the connect.sid cookie"),
+            "{text}"
+        );
+        let cleared = setting(&["connect.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]);
+        w.jar.keep(&url, &cleared.headers);
+        assert!(run(browser_holds_no_cookie(&mut w)).is_ok());
+        assert!(run(browser_holds_no_cookie(&mut world())).is_ok());
+    }
+
+    #[test]
+    fn a_secure_cookie_over_plain_http_off_loopback_is_named_as_the_reason() {
+        let secure = setting(&["connect.sid=s%3Aabc.def; Path=/; HttpOnly; Secure"]);
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let why = |ex: &Exchange, u: &str| secure_over_http(ex, "connect.sid", &url(u));
+        assert!(
+            why(&secure, "http://192.0.2.7:9000/admin/users/me")
+                .contains("run the suite over https")
+        );
+        assert!(why(&secure, "http://medusa.example:9000/").contains("Secure"));
+        for u in [
+            "http://127.0.0.1:9000/",
+            "http://localhost:9000/",
+            "http://[::1]:9000/",
+            "https://192.0.2.7/",
+        ] {
+            assert_eq!(why(&secure, u), "", "{u}");
+        }
+        assert_eq!(
+            why(&setting(&[GOOD]), "http://192.0.2.7/"),
+            "",
+            "not Secure"
+        );
+        // The jar agrees: kept from loopback http, not sent to another host's http.
+        let w = world();
+        w.jar
+            .keep(&url("http://192.0.2.7/auth/session"), &secure.headers);
+        assert!(
+            !w.jar
+                .sends(&url("http://192.0.2.7/admin/users/me"), "connect.sid")
+        );
+        w.jar
+            .keep(&url("http://127.0.0.1:9/auth/session"), &secure.headers);
+        assert!(
+            w.jar
+                .sends(&url("http://127.0.0.1:9/admin/users/me"), "connect.sid")
+        );
     }
 
     use crate::suite::steps::testing::{PASSWORD, USER_JSON, against};

@@ -34,9 +34,7 @@ pub(super) async fn send_verb(
 
 #[given("I am logged in as the admin")]
 async fn logged_in(w: &mut AuthWorld) -> StepResult {
-    let (ex, body) = w
-        .admin_precondition(Call::CreateSession, "log in as the admin")
-        .await?;
+    let (ex, body) = w.admin_login("log in as the admin").await?;
     w.session_cookie = Some(w.required_cookie(&ex)?);
     w.login_user = Some(w.user_of_login(&ex, &body).await?);
     Ok(())
@@ -44,9 +42,7 @@ async fn logged_in(w: &mut AuthWorld) -> StepResult {
 
 #[given("I have logged in a second time in another session")]
 async fn second_login(w: &mut AuthWorld) -> StepResult {
-    let (ex, _) = w
-        .admin_precondition(Call::CreateSession, "log in a second time")
-        .await?;
+    let (ex, _) = w.admin_login("log in a second time").await?;
     w.second_cookie = Some(w.required_cookie(&ex)?);
     Ok(())
 }

@@ -11,11 +11,7 @@ use crate::suite::world::{AuthWorld, StepResult};
 
 #[given("I have an access token for the admin")]
 async fn have_token(w: &mut AuthWorld) -> StepResult {
-    let (_, body) = w
-        .admin_precondition(Call::GetToken, "get an access token")
-        .await?;
-    let key = w.ctx().client.dialect().token_key;
-    w.access_token = body[key].as_str().map(Secret::new);
+    w.access_token = Some(w.admin_token("get an access token").await?);
     Ok(())
 }
 

@@ -108,6 +108,7 @@ faults! {
     V2LogoutBodyOk = "v2-logout-body-ok": "v2: DELETE /auth/session answers v1's text OK, not {\"success\":true}",
     V2RefreshWithoutCredentials = "v2-refresh-without-credentials": "v2: POST /auth/token/refresh gives the admin's token to anyone",
     V2RefreshAcceptsApiKey = "v2-refresh-accepts-api-key": "v2: POST /auth/token/refresh gives a token for a secret API key",
+    V2LogoutKeepsCookie = "v2-logout-keeps-cookie": "v2: DELETE /auth/session ends the session but does not clear the browser's cookie",
 }
 
 /// A fault name that is not in the catalog.

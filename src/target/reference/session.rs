@@ -140,11 +140,7 @@ pub(super) fn store(b: &Backend, session: &Session, resp: &mut Response) {
     } else {
         COOKIE_TTL_SECS
     };
-    let path = if b.on(Fault::CookiePathNarrow) {
-        "/admin/auth/token"
-    } else {
-        "/"
-    };
+    let path = cookie_path(b);
     let same_site = if b.hardened { "; SameSite=Lax" } else { "" };
     let cookie = format!(
         "{}={value}; Path={path}; Expires={}{http_only}{same_site}",
@@ -162,6 +158,15 @@ fn signed_value(b: &Backend, sid: &str) -> String {
         URI_COMPONENT,
     )
     .to_string()
+}
+
+/// The session cookie's `Path`: `/`, unless a fault narrows it.
+fn cookie_path(b: &Backend) -> &'static str {
+    if b.on(Fault::CookiePathNarrow) {
+        "/admin/auth/token"
+    } else {
+        "/"
+    }
 }
 
 /// The `HttpOnly` attribute, unless a fault drops it.
@@ -190,11 +195,13 @@ pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
             store.clear();
         }
         store.remove(&session.sid);
-        let cleared = format!(
-            "{}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            V1.session_cookie
-        );
-        set_cookie(resp, &cleared);
+        if !b.on(Fault::V2LogoutKeepsCookie) {
+            let cleared = format!(
+                "{}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                V1.session_cookie
+            );
+            set_cookie(resp, &cleared);
+        }
         return;
     }
     if session.user_id.is_none() || session.user_id == session.loaded_user_id {
@@ -212,8 +219,9 @@ pub(super) fn store_v2(b: &Backend, session: &Session, resp: &mut Response) {
         COOKIE_TTL_SECS
     };
     let cookie = format!(
-        "{}={value}; Path=/; Expires={}{http_only}",
+        "{}={value}; Path={}; Expires={}{http_only}",
         V1.session_cookie,
+        cookie_path(b),
         http_date_in(ttl)
     );
     set_cookie(resp, &cookie);

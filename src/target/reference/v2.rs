@@ -44,7 +44,7 @@ pub(super) fn handle(
         path.starts_with("/admin/") || path == "/auth/session" || path == "/auth/token/refresh";
     let mut resp = match (method.as_str(), path) {
         ("OPTIONS", _) if protected || path.starts_with("/auth/") => preflight(headers),
-        ("POST", "/auth/user/emailpass") => login(b, headers, body),
+        ("POST", "/auth/user/emailpass") => login(b, &mut session, headers, body),
         ("POST", "/auth/session") => create_session(b, &mut session, headers),
         ("GET", "/admin/users/me") => whoami(b, &session, headers),
         ("DELETE", "/auth/session") => logout(b, &mut session, headers),
@@ -100,22 +100,17 @@ fn error(b: &Backend, status: StatusCode, kind: &str, message: &str) -> Response
 }
 
 /// The emailpass provider: the password is checked before the e-mail,
-/// every refusal is 401, the e-mail is matched exactly.
-fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
+/// every refusal is 401, the e-mail is matched exactly. It touches no
+/// session (but for the fault that logs a wrong password in).
+fn login(
+    b: &Backend,
+    session: &mut session::Session,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     let parsed = match parse_body(b, headers, body) {
         Ok(v) => v,
-        Err(message) => {
-            let status = if b.on(Fault::NotJsonAs500) {
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return json_response(
-                b,
-                status,
-                json!({"message": message, "type": "invalid_data"}),
-            );
-        }
+        Err(message) => return not_json(b, &message),
     };
     let string = |k: &str| {
         parsed
@@ -147,6 +142,9 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
         .filter(|u| b.password_matches(&u.password, password))
         .cloned()
     else {
+        if let Some(u) = known.filter(|_| b.on(Fault::FailedLoginLogsIn)) {
+            session.user_id = Some(u.id.clone());
+        }
         let status = if b.on(Fault::Forbidden403) {
             StatusCode::FORBIDDEN
         } else {
@@ -160,6 +158,20 @@ fn login(b: &Backend, headers: &HeaderMap, body: &Bytes) -> Response {
         StatusCode::OK
     };
     json_response(b, status, token_body(b, token(b, &user)))
+}
+
+/// The refusal of a login body that is not JSON.
+fn not_json(b: &Backend, message: &str) -> Response {
+    let status = if b.on(Fault::NotJsonAs500) {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    json_response(
+        b,
+        status,
+        json!({"message": message, "type": "invalid_data"}),
+    )
 }
 
 /// The refusal of a login whose `which` (`Password`, `Email`) is not a
