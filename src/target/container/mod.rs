@@ -25,7 +25,8 @@
 //! without [`ContainerBackend::remove`] (a panic), a guard removes the
 //! containers and the network synchronously, on a thread of its own.
 //!
-//! Reads no environment variable: everything comes in [`ContainerSettings`].
+//! Reads one environment variable, `DOCKER_HOST` (the engine's address, as
+//! Docker's own clients do); everything else comes in [`ContainerSettings`].
 
 mod api;
 mod cleanup;
