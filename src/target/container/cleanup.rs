@@ -4,26 +4,21 @@
 
 use std::time::{Duration, Instant};
 
-use testcontainers::bollard::Docker;
-use testcontainers::bollard::query_parameters::RemoveContainerOptionsBuilder;
-use testcontainers::{ContainerAsync, GenericImage};
 use tokio::time::{sleep, timeout, timeout_at};
 
 use super::REMOVE_TIMEOUT;
-use super::engine::{engine_error, is_not_found};
+use super::api::Engine;
 
 /// The containers and network one run created, removed by
 /// [`Resources::remove`] (awaited) or, as a fallback, when dropped.
 pub(super) struct Resources {
-    pub(super) docker: Docker,
+    pub(super) docker: Engine,
     pub(super) run_id: String,
     /// Created (or being created) by this run.
     pub(super) network: Option<String>,
     /// Every container name this run asked for, oldest first, whether or
     /// not its creation finished.
     pub(super) names: Vec<String>,
-    /// Containers whose start finished, with their names.
-    pub(super) containers: Vec<(String, ContainerAsync<GenericImage>)>,
     removed: bool,
 }
 
@@ -39,13 +34,12 @@ impl std::fmt::Debug for Resources {
 }
 
 impl Resources {
-    pub(super) fn new(docker: Docker, run_id: String) -> Resources {
+    pub(super) fn new(docker: Engine, run_id: String) -> Resources {
         Resources {
             docker,
             run_id,
             network: None,
             names: Vec::new(),
-            containers: Vec::new(),
             removed: false,
         }
     }
@@ -69,14 +63,7 @@ impl Resources {
     /// step is bounded; what could not be removed is returned.
     pub(super) async fn remove(&mut self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
-        while let Some((name, container)) = self.containers.pop() {
-            // Removed: forget its name. Not removed: the name stays, and the
-            // by-name removal below retries it and reports what fails.
-            if let Ok(Ok(())) = timeout(REMOVE_TIMEOUT, container.rm()).await {
-                self.names.retain(|n| *n != name);
-            }
-        }
-        // Containers whose creation was under way, or whose removal failed above.
+        // Newest first; containers whose creation was under way too.
         for name in std::mem::take(&mut self.names).into_iter().rev() {
             if let Err(p) = remove_container(&self.docker, &name).await {
                 problems.push(p);
@@ -96,15 +83,11 @@ impl Resources {
     }
 }
 
-async fn remove_container(docker: &Docker, name: &str) -> Result<(), String> {
-    let options = RemoveContainerOptionsBuilder::new()
-        .force(true)
-        .v(true)
-        .build();
-    match timeout(REMOVE_TIMEOUT, docker.remove_container(name, Some(options))).await {
+async fn remove_container(docker: &Engine, name: &str) -> Result<(), String> {
+    match timeout(REMOVE_TIMEOUT, docker.remove_container(name)).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) if is_not_found(&e) => Ok(()),
-        Ok(Err(e)) => Err(format!("container {name}: {}", engine_error(&e))),
+        Ok(Err(e)) if e.is_not_found() => Ok(()),
+        Ok(Err(e)) => Err(format!("container {name}: {e}")),
         Err(_) => Err(format!(
             "container {name}: not removed within {}s",
             REMOVE_TIMEOUT.as_secs()
@@ -112,17 +95,17 @@ async fn remove_container(docker: &Docker, name: &str) -> Result<(), String> {
     }
 }
 
-async fn remove_network(docker: &Docker, name: &str) -> Result<(), String> {
+async fn remove_network(docker: &Engine, name: &str) -> Result<(), String> {
     // A just-removed container can hold its endpoint for a moment: retry briefly.
     let deadline = tokio::time::Instant::now() + REMOVE_TIMEOUT;
     loop {
         match timeout_at(deadline, docker.remove_network(name)).await {
             Ok(Ok(())) => return Ok(()),
-            Ok(Err(e)) if is_not_found(&e) => return Ok(()),
+            Ok(Err(e)) if e.is_not_found() => return Ok(()),
             Ok(Err(_)) if tokio::time::Instant::now() + Duration::from_millis(200) < deadline => {
                 sleep(Duration::from_millis(200)).await;
             }
-            Ok(Err(e)) => return Err(format!("network {name}: {}", engine_error(&e))),
+            Ok(Err(e)) => return Err(format!("network {name}: {e}")),
             Err(_) => {
                 return Err(format!(
                     "network {name}: not removed within {}s",
@@ -147,14 +130,6 @@ impl Drop for Resources {
             self.describe()
         );
         let started = Instant::now();
-        let containers = std::mem::take(&mut self.containers);
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // testcontainers removes each one, blocking, in its own Drop.
-            drop(containers);
-        } else {
-            // Its Drop needs a runtime; the by-name removal below does the work.
-            std::mem::forget(containers);
-        }
         let docker = self.docker.clone();
         let names = std::mem::take(&mut self.names);
         let network = self.network.take();

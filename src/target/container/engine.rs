@@ -1,11 +1,9 @@
 //! The Docker engine: a bounded ping, the images it must already have, and
 //! one-line words for its errors.
 
-use testcontainers::bollard::Docker;
-use testcontainers::bollard::errors::Error as DockerError;
-use testcontainers::bollard::query_parameters::InspectContainerOptions;
 use tokio::time::timeout;
 
+use super::api::Engine;
 use super::images::ImageRef;
 use super::{BUILD_COMMAND, ENGINE_CALL_TIMEOUT};
 
@@ -17,19 +15,15 @@ pub(super) fn host_description(docker_host: Option<&str>) -> String {
     }
 }
 
-/// The engine testcontainers talks to, checked with a bounded ping.
-pub(super) async fn connect_engine(host: &str) -> Result<Docker, String> {
+/// The engine `DOCKER_HOST` names (else the default socket), checked
+/// with a bounded ping.
+pub(super) async fn connect_engine(host: &str) -> Result<Engine, String> {
     let fix = "  fix: start Docker, or set DOCKER_HOST to a running engine (unix:///path/docker.sock or tcp://host:port);\n       with this repository's engine: scripts/docker-engine.sh start && eval \"$(scripts/docker-engine.sh env)\"";
-    let docker = testcontainers::core::client::docker_client_instance()
-        .await
-        .map_err(|e| format!("no Docker engine can be reached ({}): {e}\n{fix}", host))?;
+    let docker = Engine::from_host(std::env::var("DOCKER_HOST").ok().as_deref())
+        .map_err(|e| format!("no Docker engine can be reached ({host}): {e}\n{fix}"))?;
     match timeout(ENGINE_CALL_TIMEOUT, docker.ping()).await {
-        Ok(Ok(_)) => Ok(docker),
-        Ok(Err(e)) => Err(format!(
-            "no Docker engine answers ({}): {}\n{fix}",
-            host,
-            engine_error(&e)
-        )),
+        Ok(Ok(())) => Ok(docker),
+        Ok(Err(e)) => Err(format!("no Docker engine answers ({host}): {e}\n{fix}")),
         Err(_) => Err(format!(
             "the Docker engine did not answer a ping within {}s ({})\n{fix}",
             ENGINE_CALL_TIMEOUT.as_secs(),
@@ -38,40 +32,10 @@ pub(super) async fn connect_engine(host: &str) -> Result<Docker, String> {
     }
 }
 
-/// A one-line reason for an engine error (bollard's Display can be long).
-pub(super) fn engine_error(e: &DockerError) -> String {
-    match e {
-        DockerError::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("engine answered {status_code}: {message}"),
-        other => {
-            // the innermost cause is the informative one ("No such file or directory")
-            let mut text = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(s) = source {
-                text = format!("{other}: {s}");
-                source = s.source();
-            }
-            text
-        }
-    }
-}
-
-pub(super) fn is_not_found(e: &DockerError) -> bool {
-    matches!(
-        e,
-        DockerError::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
-}
-
 /// Both images must already be in the engine: a pull is never tried (there
 /// may be no registry), and a missing image is named with its fix.
 pub(super) async fn check_images(
-    docker: &Docker,
+    docker: &Engine,
     images: &[&ImageRef],
     host: &str,
 ) -> Result<(), String> {
@@ -80,13 +44,11 @@ pub(super) async fn check_images(
         let descriptor = image.descriptor();
         match timeout(ENGINE_CALL_TIMEOUT, docker.inspect_image(&descriptor)).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) if is_not_found(&e) => missing.push(*image),
+            Ok(Err(e)) if e.is_not_found() => missing.push(*image),
             Ok(Err(e)) => {
                 return Err(format!(
                     "cannot inspect the image {descriptor} ({}): {}\n  fix: check the Docker engine ({})",
-                    image.var,
-                    engine_error(&e),
-                    host
+                    image.var, e, host
                 ));
             }
             Err(_) => {
@@ -116,14 +78,9 @@ pub(super) async fn check_images(
     ))
 }
 
-pub(super) async fn is_running(docker: &Docker, name: &str) -> bool {
-    match timeout(
-        ENGINE_CALL_TIMEOUT,
-        docker.inspect_container(name, None::<InspectContainerOptions>),
-    )
-    .await
-    {
-        Ok(Ok(info)) => info.state.and_then(|s| s.running).unwrap_or(false),
+pub(super) async fn is_running(docker: &Engine, name: &str) -> bool {
+    match timeout(ENGINE_CALL_TIMEOUT, docker.inspect_container(name)).await {
+        Ok(Ok(info)) => super::api::is_running(&info),
         // the engine not answering is not proof that the container exited
         _ => true,
     }

@@ -2,12 +2,11 @@
 //! starts them with.
 
 use rand::distr::{Alphanumeric, SampleString as _};
-use testcontainers::GenericImage;
 
 use super::MedusaVersion;
 use crate::core::redact::Secret;
 
-/// An image reference split the way testcontainers wants it.
+/// An image reference, split into name and tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ImageRef {
     pub(super) name: String,
@@ -47,10 +46,6 @@ impl ImageRef {
 
     pub(super) fn descriptor(&self) -> String {
         format!("{}:{}", self.name, self.tag)
-    }
-
-    pub(super) fn generic(&self) -> GenericImage {
-        GenericImage::new(self.name.as_str(), self.tag.as_str())
     }
 }
 

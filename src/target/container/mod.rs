@@ -1,6 +1,6 @@
 //! `MEDUSA_TARGET=container`: PostgreSQL and Medusa (v1, or v2 with
 //! [`ContainerBackend::start_version`]) started as containers for one run
-//! (testcontainers), removed when it ends.
+//! (the engine's HTTP API, a client of our own), removed when it ends.
 //!
 //! [`ContainerBackend::start`] checks that a Docker engine answers and that
 //! both images are there (no pull is tried: a missing image is named, with
@@ -26,8 +26,10 @@
 //! without [`ContainerBackend::remove`] (a panic), a guard removes the
 //! containers and the network synchronously, on a thread of its own.
 //!
-//! Reads no environment variable: everything comes in [`ContainerSettings`].
+//! Reads one environment variable, `DOCKER_HOST` (the engine's address, as
+//! Docker's own clients do); everything else comes in [`ContainerSettings`].
 
+mod api;
 mod cleanup;
 mod engine;
 mod images;

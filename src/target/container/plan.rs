@@ -6,18 +6,12 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
-use testcontainers::bollard::Docker;
-use testcontainers::bollard::models::NetworkCreateRequest;
-use testcontainers::bollard::query_parameters::{InspectContainerOptions, LogsOptionsBuilder};
-use testcontainers::core::IntoContainerPort as _;
-use testcontainers::runners::AsyncRunner as _;
-use testcontainers::{GenericImage, ImageExt as _};
 use tokio::time::{sleep, timeout, timeout_at};
 use url::Url;
 
+use super::api::{self, ContainerSpec, Engine, LogsQuery};
 use super::cleanup::Resources;
-use super::engine::{engine_error, is_running};
+use super::engine::is_running;
 use super::images::{ImageRef, Secrets};
 use super::{
     ADMIN_CORS, ADMIN_EMAIL, BUILD_COMMAND, ENGINE_CALL_TIMEOUT, LOG_TAIL, MEDUSA_PORT,
@@ -120,17 +114,11 @@ impl Plan<'_> {
     async fn create_network(&self, res: &mut Resources) -> Result<String, String> {
         let network = format!("{NAME_PREFIX}{}", res.run_id);
         res.network = Some(network.clone());
-        let request = NetworkCreateRequest {
-            name: network.clone(),
-            driver: Some("bridge".into()),
-            labels: Some([(RUN_LABEL.to_owned(), res.run_id.clone())].into()),
-            ..Default::default()
-        };
-        match timeout_at(self.deadline, res.docker.create_network(request)).await {
-            Ok(Ok(_)) => Ok(network),
+        let labels = [(RUN_LABEL, res.run_id.as_str())];
+        match timeout_at(self.deadline, res.docker.create_network(&network, &labels)).await {
+            Ok(Ok(())) => Ok(network),
             Ok(Err(e)) => Err(format!(
-                "cannot create the network {network}: {}\n  fix: check the Docker engine ({}); `docker network prune` frees address pools",
-                engine_error(&e),
+                "cannot create the network {network}: {e}\n  fix: check the Docker engine ({}); `docker network prune` frees address pools",
                 self.host
             )),
             Err(_) => Err(self.timed_out("creating the network", None)),
@@ -151,18 +139,23 @@ impl Plan<'_> {
             "container: starting postgres (image {})...",
             self.postgres.descriptor()
         ));
-        let pg = self
-            .postgres
-            .generic()
-            .with_network(network)
-            .with_container_name(pg_name.as_str())
-            .with_label(RUN_LABEL, res.run_id.as_str())
-            .with_env_var("POSTGRES_PASSWORD", self.secrets.postgres_password.expose())
-            .with_env_var("POSTGRES_DB", "medusa")
-            .with_host_config_modifier(|hc| {
-                hc.publish_all_ports = Some(false);
-            });
-        self.start_container(res, &pg_name, "postgres", self.postgres, pg)
+        let image = self.postgres.descriptor();
+        let run_id = res.run_id.clone();
+        // reachable on the private network only: no port published
+        let pg = ContainerSpec {
+            image: &image,
+            network,
+            labels: vec![(RUN_LABEL, &run_id)],
+            env: vec![
+                (
+                    "POSTGRES_PASSWORD",
+                    self.secrets.postgres_password.expose().to_owned(),
+                ),
+                ("POSTGRES_DB", "medusa".to_owned()),
+            ],
+            publish: Vec::new(),
+        };
+        self.start_container(res, &pg_name, "postgres", self.postgres, &pg)
             .await?;
         self.wait_for_line(res, &pg_name, "postgres", self.postgres, POSTGRES_READY)
             .await?;
@@ -185,8 +178,16 @@ impl Plan<'_> {
             "container: starting medusa (image {})...",
             self.medusa.descriptor()
         ));
-        let medusa = self.medusa_request(res, network, pg_name, &medusa_name);
-        self.start_container(res, &medusa_name, "medusa", self.medusa, medusa)
+        let image = self.medusa.descriptor();
+        let run_id = res.run_id.clone();
+        let medusa = ContainerSpec {
+            image: &image,
+            network,
+            labels: vec![(RUN_LABEL, &run_id)],
+            env: self.medusa_env(pg_name),
+            publish: vec![MEDUSA_PORT],
+        };
+        self.start_container(res, &medusa_name, "medusa", self.medusa, &medusa)
             .await?;
         self.wait_for_line(
             res,
@@ -200,50 +201,42 @@ impl Plan<'_> {
         Ok(medusa_name)
     }
 
-    /// The Medusa container as testcontainers starts it.
-    fn medusa_request(
-        &self,
-        res: &Resources,
-        network: &str,
-        pg_name: &str,
-        medusa_name: &str,
-    ) -> testcontainers::ContainerRequest<GenericImage> {
+    /// The Medusa container's environment: its secrets and settings.
+    fn medusa_env(&self, pg_name: &str) -> Vec<(&'static str, String)> {
         let database_url = format!(
             "postgres://postgres:{}@{pg_name}:5432/medusa",
             self.secrets.postgres_password.expose()
         );
-        let request = self
-            .medusa
-            .generic()
-            .with_exposed_port(MEDUSA_PORT.tcp())
-            .with_network(network)
-            .with_container_name(medusa_name)
-            .with_label(RUN_LABEL, res.run_id.as_str())
-            .with_env_var("DATABASE_URL", database_url)
-            .with_env_var("JWT_SECRET", self.secrets.jwt_secret.expose())
-            .with_env_var("COOKIE_SECRET", self.secrets.cookie_secret.expose())
-            .with_env_var("MEDUSA_ADMIN_EMAIL", ADMIN_EMAIL)
-            .with_env_var(
+        let mut env = vec![
+            ("DATABASE_URL", database_url),
+            ("JWT_SECRET", self.secrets.jwt_secret.expose().to_owned()),
+            (
+                "COOKIE_SECRET",
+                self.secrets.cookie_secret.expose().to_owned(),
+            ),
+            ("MEDUSA_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
+            (
                 "MEDUSA_ADMIN_PASSWORD",
-                self.secrets.admin_password.expose(),
-            )
-            .with_env_var("MEDUSA_API_TOKEN", self.secrets.api_token.expose());
-        let request = match self.version {
-            MedusaVersion::V1 => request.with_env_var("MEDUSA_CREATE_USER", "sql"),
-            // the v2 image creates the admin with `medusa user`, always
-            MedusaVersion::V2 => request,
+                self.secrets.admin_password.expose().to_owned(),
+            ),
+            (
+                "MEDUSA_API_TOKEN",
+                self.secrets.api_token.expose().to_owned(),
+            ),
+        ];
+        if self.version == MedusaVersion::V1 {
+            env.push(("MEDUSA_CREATE_USER", "sql".to_owned()));
+        }
+        // (the v2 image creates the admin with `medusa user`, always)
+        env.push(("ADMIN_CORS", ADMIN_CORS.to_owned()));
+        let node_env = if self.tls {
+            "production"
+        } else {
+            "development"
         };
-        request
-            .with_env_var("ADMIN_CORS", ADMIN_CORS)
-            .with_env_var(
-                "NODE_ENV",
-                if self.tls {
-                    "production"
-                } else {
-                    "development"
-                },
-            )
-            .with_env_var("PORT", MEDUSA_PORT.to_string())
+        env.push(("NODE_ENV", node_env.to_owned()));
+        env.push(("PORT", MEDUSA_PORT.to_string()));
+        env
     }
 
     async fn start_container(
@@ -252,16 +245,18 @@ impl Plan<'_> {
         name: &str,
         role: &str,
         image: &ImageRef,
-        request: testcontainers::ContainerRequest<GenericImage>,
+        spec: &ContainerSpec<'_>,
     ) -> Result<(), String> {
         // Noted before the call: if this future is dropped half-way, the
         // container is still removed by name.
         res.names.push(name.to_owned());
-        match timeout_at(self.deadline, request.start()).await {
-            Ok(Ok(container)) => {
-                res.containers.push((name.to_owned(), container));
-                Ok(())
-            }
+        let docker = &res.docker;
+        let create_and_start = async {
+            docker.create_container(name, spec).await?;
+            docker.start_container(name).await
+        };
+        match timeout_at(self.deadline, create_and_start).await {
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(format!(
                 "the {role} container (image {}) could not be started: {e}\n  fix: check the image ({}; {BUILD_COMMAND} --force --only {} rebuilds it) and the Docker engine ({})",
                 image.descriptor(),
@@ -274,10 +269,8 @@ impl Plan<'_> {
     }
 
     /// Follows the container's stdout until `line` appears; fails when the
-    /// container exits first or the deadline passes. (Not testcontainers'
-    /// `WaitFor::message_on_stdout`: when that wait fails, testcontainers
-    /// removes the container at once, and its exit status and last log
-    /// lines, which the error message shows, are gone with it.)
+    /// container exits first or the deadline passes; the container is
+    /// kept, so that its exit status and last log lines can be shown.
     async fn wait_for_line(
         &self,
         res: &Resources,
@@ -286,12 +279,24 @@ impl Plan<'_> {
         image: &ImageRef,
         line: &str,
     ) -> Result<(), String> {
-        let options = LogsOptionsBuilder::new()
-            .follow(true)
-            .stdout(true)
-            .stderr(false)
-            .build();
-        let mut logs = res.docker.logs(name, Some(options));
+        let query = LogsQuery {
+            follow: true,
+            stdout: true,
+            stderr: false,
+            tail: None,
+        };
+        let mut logs = match timeout_at(self.deadline, res.docker.logs(name, query)).await {
+            Ok(Ok(logs)) => logs,
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "cannot read the {role} container's log: {e}\n  fix: check the Docker engine ({})",
+                    self.host
+                ));
+            }
+            Err(_) => {
+                return Err(self.timed_out(&format!("reading the {role} container's log"), None));
+            }
+        };
         let mut partial = String::new();
         loop {
             match timeout_at(self.deadline, logs.next()).await {
@@ -306,7 +311,7 @@ impl Plan<'_> {
                     ));
                 }
                 Ok(Some(Ok(chunk))) => {
-                    partial.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+                    partial.push_str(&String::from_utf8_lossy(&chunk));
                     if partial.contains(line) {
                         return Ok(());
                     }
@@ -317,8 +322,7 @@ impl Plan<'_> {
                 }
                 Ok(Some(Err(e))) => {
                     return Err(format!(
-                        "lost the {role} container's log stream: {}\n  fix: check the Docker engine ({})",
-                        engine_error(&e),
+                        "lost the {role} container's log stream: {e}\n  fix: check the Docker engine ({})",
                         self.host
                     ));
                 }
@@ -328,26 +332,20 @@ impl Plan<'_> {
     }
 
     async fn base_url(&self, res: &Resources, name: &str) -> Result<Url, String> {
-        let container = res
-            .containers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, c)| c)
-            .ok_or_else(|| format!("internal error: no container {name}"))?;
-        let host = timeout(ENGINE_CALL_TIMEOUT, container.get_host())
+        let info = timeout(ENGINE_CALL_TIMEOUT, res.docker.inspect_container(name))
             .await
-            .map_err(|_| "the Docker engine did not say which host to reach Medusa on".to_owned())?
-            .map_err(|e| format!("cannot tell which host to reach Medusa on: {e}"))?;
-        let port = timeout(
-            ENGINE_CALL_TIMEOUT,
-            container.get_host_port_ipv4(MEDUSA_PORT),
-        )
-        .await
-        .map_err(|_| "the Docker engine did not say which port Medusa is published on".to_owned())?
-        .map_err(|e| format!("Medusa's port {MEDUSA_PORT} is not published: {e}"))?;
-        let raw = match host {
-            url::Host::Ipv6(ip) => format!("http://[{ip}]:{port}"),
-            other => format!("http://{other}:{port}"),
+            .map_err(|_| {
+                "the Docker engine did not say which port Medusa is published on".to_owned()
+            })?
+            .map_err(|e| format!("cannot tell which port Medusa is published on: {e}"))?;
+        let port = api::published_port(&info, MEDUSA_PORT).ok_or_else(|| {
+            format!("Medusa's port {MEDUSA_PORT} is not published on an IPv4 address")
+        })?;
+        let host = res.docker.published_host();
+        let raw = if host.contains(':') {
+            format!("http://[{host}]:{port}")
+        } else {
+            format!("http://{host}:{port}")
         };
         Url::parse(&raw).map_err(|e| format!("bad base URL {raw}: {e}"))
     }
@@ -508,16 +506,8 @@ impl Plan<'_> {
     }
 
     async fn exited(&self, res: &Resources, name: &str, role: &str, image: &ImageRef) -> String {
-        let status = match timeout(
-            ENGINE_CALL_TIMEOUT,
-            res.docker
-                .inspect_container(name, None::<InspectContainerOptions>),
-        )
-        .await
-        {
-            Ok(Ok(info)) => info
-                .state
-                .and_then(|s| s.exit_code)
+        let status = match timeout(ENGINE_CALL_TIMEOUT, res.docker.inspect_container(name)).await {
+            Ok(Ok(info)) => api::exit_code(&info)
                 .map_or_else(|| "an unknown status".to_owned(), |c| format!("status {c}")),
             _ => "an unknown status".to_owned(),
         };
@@ -538,26 +528,28 @@ impl Plan<'_> {
 
     /// The container's last log lines (stdout and stderr, SQL query echoes
     /// left out), masked, indented, ready to append to a message.
-    async fn log_tail(&self, docker: &Docker, name: &str) -> String {
-        let options = LogsOptionsBuilder::new()
-            .follow(false)
-            .stdout(true)
-            .stderr(true)
-            .tail("400")
-            .build();
-        let collect = docker
-            .logs(name, Some(options))
-            .take_while(|r| std::future::ready(r.is_ok()))
-            .filter_map(|r| std::future::ready(r.ok()))
-            .collect::<Vec<_>>();
-        let chunks = match timeout(ENGINE_CALL_TIMEOUT, collect).await {
-            Ok(chunks) => chunks,
+    async fn log_tail(&self, docker: &Engine, name: &str) -> String {
+        let query = LogsQuery {
+            follow: false,
+            stdout: true,
+            stderr: true,
+            tail: Some(400),
+        };
+        let collect = async {
+            let mut logs = docker.logs(name, query).await?;
+            // what was read before an error is still worth showing
+            let mut bytes = Vec::new();
+            while let Some(Ok(chunk)) = logs.next().await {
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok::<_, api::EngineError>(bytes)
+        };
+        let bytes = match timeout(ENGINE_CALL_TIMEOUT, collect).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => Vec::new(),
             Err(_) => return "\n  (its log could not be read in time)".to_owned(),
         };
-        let text: String = chunks
-            .into_iter()
-            .map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
-            .collect();
+        let text = String::from_utf8_lossy(&bytes);
         format_log_tail(name, &text, self.redactor)
     }
 }
