@@ -1,6 +1,7 @@
 //! The active advisory probes (`core::advisory`): requests the scenarios
-//! do not make, sent once per run after them, as the configured admin but
-//! never intrusive (no throttling, no default credentials, no timing).
+//! do not make, sent once per run after them, as the configured admin.
+//! The intrusive ones (throttling, default credentials, timing) run only
+//! when asked, against the probe account ([`intrusive`]).
 //! What they see is judged here and noted in the run's context, with the
 //! evidence masked by a redactor that knows every secret they receive.
 //! They never change the contract verdict.
@@ -14,6 +15,8 @@ use crate::core::{advisory, contract::Call, jwt};
 use crate::http::Extra;
 use crate::suite::context::SuiteContext;
 use crate::suite::world::credentials_body;
+
+mod intrusive;
 
 /// One probe's view of the run: the context and a redactor of its own.
 struct Probe<'a> {
@@ -46,7 +49,7 @@ impl Probe<'_> {
             self.redactor.add(c.value());
         }
         if let Ok(v) = ex.json() {
-            for t in [&v["access_token"], &v["user"]["api_token"]] {
+            for t in [&v["access_token"], &v["token"], &v["user"]["api_token"]] {
                 if let Some(t) = t.as_str() {
                     self.redactor.add(t);
                 }
@@ -84,6 +87,9 @@ pub async fn probe(ctx: &SuiteContext) {
     }
     cors_variants(&p).await;
     text_plain_login(&p).await;
+    if let Some(account) = ctx.advisory.as_ref().and_then(|j| j.probe.clone()) {
+        intrusive::probe(&p, &account).await;
+    }
 }
 
 /// V7.2.4: log in carrying an anonymous session cookie; the cookie must

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use crate::core::advisory::{self, Advisories};
-use crate::core::credentials::Credentials;
+use crate::core::credentials::{Credentials, ProbeAccount};
 use crate::core::exchange::Exchange;
 use crate::core::latency::Latencies;
 use crate::core::record::{FailedCheck, RetriedRequest};
@@ -123,7 +123,7 @@ impl SuiteContext {
 }
 
 /// What the advisory checks need besides the exchanges.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AdvisoryJudge {
     /// Whether the backend is served over https.
     pub https: bool,
@@ -131,4 +131,6 @@ pub struct AdvisoryJudge {
     pub idle_limit_secs: i64,
     /// A session cookie living longer fires `session-absolute`.
     pub absolute_limit_secs: i64,
+    /// The intrusive checks' account (`None`: they do not run).
+    pub probe: Option<ProbeAccount>,
 }
