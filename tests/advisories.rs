@@ -305,6 +305,38 @@ fn intrusive_checks_without_a_probe_account_or_on_the_admin_are_refused() {
     );
 }
 
+/// On v2 the probes speak v2's routes (the token under `token`, whoami at
+/// `/admin/users/me`), and the three whose route v2 lacks are left out
+/// with a notice, never judged silently.
+#[test]
+fn on_v2_the_probes_fit_its_routes_or_are_left_out_with_a_notice() {
+    let out = run(&[("MEDUSA_DIALECT", "v2")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let left_out: BTreeSet<String> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("advisory left out: "))
+        .filter_map(|l| l.split(" -- ").next().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        left_out,
+        set(&["csrf-text-plain", "logout-api-token", "session-fixation"]),
+        "{stdout}"
+    );
+    let ids = fired(&out);
+    // The JWT probe fits v2 now: a v2 token survives the logout.
+    assert!(ids.contains("logout-jwt"), "{stdout}");
+    assert!(
+        stdout.contains("DELETE /auth/session with the access token (JWT) got 401, then GET /admin/users/me with it got 200"),
+        "{stdout}"
+    );
+    for id in &left_out {
+        assert!(!ids.contains(id), "{id} both fired and left out");
+    }
+    // v1 leaves nothing out.
+    assert!(!text(&run(&[])).contains("advisory left out"));
+}
+
 /// Real Medusa 1.20.11 over https in production mode: no stack traces,
 /// but no HSTS and a `Secure; SameSite=None` cookie without a prefix.
 fn over_https() -> BTreeSet<String> {

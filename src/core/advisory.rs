@@ -352,6 +352,8 @@ pub struct Advisories {
     /// The lowest severity `strict` fails on.
     pub level: Option<Severity>,
     findings: BTreeMap<&'static str, Finding>,
+    /// Checks that do not fit the backend's dialect, and why.
+    left_out: BTreeMap<&'static str, String>,
 }
 
 impl Default for Advisories {
@@ -360,6 +362,7 @@ impl Default for Advisories {
             mode: Mode::Off,
             level: None,
             findings: BTreeMap::new(),
+            left_out: BTreeMap::new(),
         }
     }
 }
@@ -371,6 +374,7 @@ impl Advisories {
             mode,
             level: Some(level),
             findings: BTreeMap::new(),
+            left_out: BTreeMap::new(),
         }
     }
 
@@ -382,6 +386,22 @@ impl Advisories {
         self.findings
             .entry(advisory.id)
             .or_insert(Finding { advisory, evidence });
+    }
+
+    /// Notes that the check `id` was left out, and why (a route it needs
+    /// is not the backend dialect's).
+    pub fn leave_out(&mut self, id: &str, why: String) {
+        if let Some(advisory) = advisory(id) {
+            self.left_out.entry(advisory.id).or_insert(why);
+        }
+    }
+
+    /// The checks left out, and why, in id order.
+    pub fn left_out(&self) -> Vec<(&'static str, &str)> {
+        self.left_out
+            .iter()
+            .map(|(id, why)| (*id, why.as_str()))
+            .collect()
     }
 
     /// Every finding, the most severe first, then in catalog order.

@@ -82,6 +82,13 @@ impl SuiteContext {
         }
     }
 
+    /// Notes that the advisory check `id` was left out, and why.
+    pub fn leave_out_advisory(&self, id: &str, why: &str) {
+        if let Ok(mut a) = self.advisories.lock() {
+            a.leave_out(id, why.to_owned());
+        }
+    }
+
     /// The advisories so far, in `mode` with `level`.
     pub fn advisories(&self, mode: advisory::Mode, level: advisory::Severity) -> Advisories {
         let mut a = self
