@@ -159,6 +159,8 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
             let mut rc = ReferenceConfig::random();
             rc.v2 = *v2;
             rc.hardened = *hardened;
+            // As a Medusa after `medusa seed` (never when hardened).
+            rc.seed_admin = true;
             rc.accounts = probe
                 .iter()
                 .map(|p| (p.email.clone(), p.password.clone()))

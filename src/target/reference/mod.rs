@@ -70,9 +70,18 @@ pub struct ReferenceConfig {
     /// (`MEDUSA_REFERENCE_HARDENED`); off, it behaves as Medusa 1.20.11.
     pub hardened: bool,
     /// More users (e-mail, password), such as the intrusive advisories'
-    /// probe account. Unless hardened, v1 also has Medusa's seed admin
-    /// ([`SEED_EMAIL`] / [`SEED_PASSWORD`]), as `medusa seed` leaves it.
+    /// probe account.
     pub accounts: Vec<(String, Secret)>,
+    /// Also Medusa's seed admin ([`SEED_EMAIL`] / [`SEED_PASSWORD`]), as
+    /// `medusa seed` leaves it (v1, not hardened): what the suite's
+    /// reference target has, so `default-credentials` fires as on such a
+    /// Medusa. Off for `serve`: no well-known login on a dev server.
+    pub seed_admin: bool,
+    /// Hardened: throttle the admin too. Off for the suite, whose
+    /// wrong-password scenarios for the admin run concurrently and must
+    /// stay 401s; on for `serve --hardened`, where a client developer sees
+    /// the lockout on the account they use.
+    pub throttle_admin: bool,
 }
 
 /// Hardened: what every password check costs (async; a unknown e-mail
@@ -98,6 +107,8 @@ impl ReferenceConfig {
             v2: false,
             hardened: false,
             accounts: Vec::new(),
+            seed_admin: false,
+            throttle_admin: false,
         }
     }
 }
@@ -175,9 +186,11 @@ struct Backend {
     /// The admin first, then the other accounts.
     users: Vec<User>,
     /// Hardened: wrong passwords in a row per account, and until when it
-    /// is locked (every account but the admin, whose wrong-password
-    /// scenarios must stay 401s; unknown e-mails are not counted).
+    /// is locked (unknown e-mails are not counted; the admin only with
+    /// `throttle_admin`).
     failures: Mutex<HashMap<String, (u32, Option<std::time::Instant>)>>,
+    /// Hardened: the admin is throttled too.
+    throttle_admin: bool,
     sessions: Mutex<HashMap<String, Option<String>>>,
     jwt_secret: Secret,
     cookie_secret: Secret,
@@ -213,8 +226,8 @@ impl Backend {
             created_at: now,
         };
         let mut users = vec![admin];
-        let seed =
-            (!cfg.v2 && !cfg.hardened).then(|| (SEED_EMAIL.to_owned(), Secret::new(SEED_PASSWORD)));
+        let seed = (cfg.seed_admin && !cfg.v2 && !cfg.hardened)
+            .then(|| (SEED_EMAIL.to_owned(), Secret::new(SEED_PASSWORD)));
         for (email, password) in cfg.accounts.iter().cloned().chain(seed) {
             let email = email.to_lowercase();
             if users.iter().any(|u| u.email == email) {
@@ -231,6 +244,7 @@ impl Backend {
         Backend {
             users,
             failures: Mutex::new(HashMap::new()),
+            throttle_admin: cfg.throttle_admin,
             sessions: Mutex::new(HashMap::new()),
             jwt_secret: cfg.jwt_secret,
             cookie_secret: cfg.cookie_secret,
@@ -289,7 +303,8 @@ impl Backend {
     /// the [`LOCK_AFTER`]th wrong one in a row locks the account.
     fn note_login(&self, email: &str, ok: bool) {
         let key = email.to_lowercase();
-        let throttled = self.users.iter().skip(1).any(|u| u.email == key);
+        let skip = usize::from(!self.throttle_admin);
+        let throttled = self.users.iter().skip(skip).any(|u| u.email == key);
         let Ok(mut f) = self.failures.lock() else {
             return;
         };
