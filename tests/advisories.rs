@@ -27,6 +27,7 @@ const MEDUSA_1_20_11: &[&str] = &[
     "content-type",
     "cookie-samesite",
     "credential-in-body",
+    "csrf-logged-in",
     "error-disclosure",
     "frame-ancestors",
     "jwt-alg-pinned",
@@ -87,7 +88,7 @@ fn the_default_reference_fires_what_medusa_1_20_11_fires_and_warn_stays_green() 
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(fired(&out), set(MEDUSA_1_20_11), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("advisories: 14 (warn:"), "{stdout}");
+    assert!(stdout.contains("advisories: 15 (warn:"), "{stdout}");
     // High first: the lines are grouped by severity.
     let levels: Vec<&str> = stdout
         .lines()
@@ -104,7 +105,7 @@ fn strict_fails_the_default_reference_with_exit_code_5_and_only_above_the_level(
     let out = run(&[("MEDUSA_ADVISORIES", "strict")]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert!(
-        text(&out).contains("strict advisories: 2 at or above the high level"),
+        text(&out).contains("strict advisories: 3 at or above the high level"),
         "{}",
         text(&out)
     );
@@ -161,7 +162,7 @@ fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
     let dir = std::env::temp_dir().join(format!("medusa-advisories-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-    for (mode, code, failed) in [("warn", 0, 0), ("strict", 5, 2)] {
+    for (mode, code, failed) in [("warn", 0, 0), ("strict", 5, 3)] {
         let out = run(&[
             ("MEDUSA_ADVISORIES", mode),
             ("MEDUSA_JUNIT", &path("j.xml")),
@@ -175,7 +176,7 @@ fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
             .find(|s| s.starts_with("name=\"security advisories"))
             .expect("an advisories suite");
         assert!(
-            suite.contains(&format!("tests=\"14\" failures=\"{failed}\"")),
+            suite.contains(&format!("tests=\"15\" failures=\"{failed}\"")),
             "{suite}"
         );
         assert!(
@@ -196,14 +197,14 @@ fn the_reports_carry_the_advisories_and_count_failures_only_in_strict() {
             .iter()
             .filter_map(|e| e["steps"][0]["result"]["status"].as_str())
             .collect();
-        assert_eq!(statuses.len(), 14);
+        assert_eq!(statuses.len(), 15);
         assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), failed);
         let html = std::fs::read_to_string(dir.join("r.html")).expect("html");
         assert!(html.contains("id=\"advisories\""), "no advisories section");
         assert_eq!(
             html.matches("<tr").count(),
-            15,
-            "a header row and 14 findings"
+            16,
+            "a header row and 15 findings"
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

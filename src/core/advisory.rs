@@ -253,6 +253,13 @@ pub const CATALOG: &[Advisory] = &[
         "a cross-site text/plain login (a simple request) does not log in",
         High,
     ),
+    adv(
+        "csrf-logged-in",
+        "V3.5.1, V3.5.2",
+        Some("13.2.3"),
+        "a cross-site text/plain POST carrying the admin's session cookie (a simple request) is refused",
+        High,
+    ),
     // Intrusive: only with MEDUSA_ADVISORIES_INTRUSIVE=1, against the probe account.
     adv(
         "login-throttling",

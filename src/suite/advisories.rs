@@ -99,6 +99,7 @@ pub async fn probe(ctx: &SuiteContext) {
     } else {
         text_plain_login(&p).await;
     }
+    logged_in_cross_site_post(&p).await;
     if let Some(account) = ctx.advisory.as_ref().and_then(|j| j.probe.clone()) {
         intrusive::probe(&p, &account).await;
     }
@@ -313,4 +314,70 @@ async fn text_plain_login(p: &Probe<'_>) {
             &format!("POST /admin/auth with Content-Type: text/plain from Origin: http://evil.example got {}", ex.status),
         );
     }
+}
+
+/// A POST a logged-in admin can send that changes nothing, on v1 and v2
+/// alike: cancelling an order that does not exist (measured on Medusa
+/// 1.20.11 and 2.21.2: the handler answers 404 `not_found`).
+pub const HARMLESS_POST: &str = "/admin/orders/order_medusa_conformance_none/cancel";
+
+/// V3.5.1 / V3.5.2: [`HARMLESS_POST`] sent cross-site as a simple request
+/// (`Content-Type: text/plain`, `Origin: http://evil.example`, no
+/// preflight) with the admin's session cookie must be refused: 403, 415,
+/// or the cookie not honoured (401). Anything else means the handler ran.
+async fn logged_in_cross_site_post(p: &Probe<'_>) {
+    let none = Extra::default();
+    let login = if p.ctx.client.dialect().session_from_token {
+        let Some(token) = fresh_token(p).await else {
+            return;
+        };
+        p.send(Call::CreateSession, Auth::Bearer(token), Body::None, &none)
+            .await
+    } else {
+        p.send(Call::CreateSession, Auth::None, p.login_body(), &none)
+            .await
+    };
+    let Some(cookie) = login.as_ref().and_then(|ex| p.cookie_of(ex)) else {
+        return;
+    };
+    let extra = Extra {
+        path: Some(HARMLESS_POST),
+        headers: vec![("origin".into(), "http://evil.example".into())],
+        ..Extra::default()
+    };
+    let body = Body::Raw {
+        content_type: Some("text/plain".into()),
+        text: "{}".into(),
+    };
+    // The login route's call, sent to the harmless path: both are POSTs.
+    let answer = p
+        .send(
+            Call::CreateSession,
+            Auth::Cookie(cookie.clone()),
+            body,
+            &extra,
+        )
+        .await;
+    if let Some(ex) = answer
+        && !matches!(ex.status, 401 | 403 | 415)
+    {
+        let text = ex.body_text();
+        let said: String = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(100)
+            .collect();
+        p.fire(
+            "csrf-logged-in",
+            &format!(
+                "POST {HARMLESS_POST} with the admin's session cookie, Content-Type: text/plain and Origin: http://evil.example (a simple request, no preflight) got {}: the handler ran ({})",
+                ex.status, said
+            ),
+        );
+    }
+    let _ = p
+        .send(Call::DeleteSession, Auth::Cookie(cookie), Body::None, &none)
+        .await;
 }

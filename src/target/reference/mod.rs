@@ -479,6 +479,13 @@ async fn handle(
         _ if admin && b.refuses_origin(origin, allowed_origin) => cors_refusal(&b),
         // The admin router's cors middleware answers every preflight itself.
         ("OPTIONS", _) if admin => preflight(&headers),
+        _ if admin && b.hardened && cross_site_write(&b, &method, path, &headers, origin) => {
+            json_response(
+                &b,
+                StatusCode::FORBIDDEN,
+                json!({"type": "not_allowed", "message": "Cross-site request refused"}),
+            )
+        }
         ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
         ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
@@ -707,6 +714,34 @@ fn invalid_data(b: &Backend, message: &str) -> Response {
         StatusCode::BAD_REQUEST,
         json!({"type": "invalid_data", "message": message}),
     )
+}
+
+/// Hardened: a state-changing admin request (not the login routes, which
+/// take no session) from an origin the admin CORS does not allow, or in a
+/// content type a cross-site form or `fetch` may send without a preflight
+/// (anything but JSON): refused, CSRF-style, before the session counts.
+fn cross_site_write(
+    b: &Backend,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    origin: Option<&str>,
+) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || path.starts_with("/admin/auth")
+    {
+        return false;
+    }
+    let foreign = origin.is_some_and(|o| b.allowed_origin(Some(o)).is_none());
+    let simple_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            !t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    foreign || simple_type
 }
 
 /// Hardened: a locked account's answer, right password or not: 429 and
