@@ -16,6 +16,7 @@
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
+mod serve_support;
 mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
@@ -304,6 +305,44 @@ fn intrusive_checks_without_a_probe_account_or_on_the_admin_are_refused() {
         "no scenario ran: {}",
         text(&out)
     );
+}
+
+/// A probe account the backend does not have: the intrusive checks say
+/// so, each left out, rather than judge with an "known" e-mail that is
+/// not (the backend is `serve`, reached by URL, with no such account).
+#[test]
+fn a_probe_account_that_does_not_log_in_leaves_the_intrusive_checks_out() {
+    const PASSWORD: &str = "serve-admin-pw-1";
+    let serve = serve_support::Serve::start(
+        &["--port", "0"],
+        &[("MEDUSA_REFERENCE_ADMIN_PASSWORD", PASSWORD)],
+    );
+    let out = run(&[
+        ("MEDUSA_TARGET", "url"),
+        ("MEDUSA_BASE_URL", &serve.url),
+        ("MEDUSA_ADMIN_EMAIL", "admin@reference.medusa.test"),
+        ("MEDUSA_ADMIN_PASSWORD", PASSWORD),
+        ("MEDUSA_TAGS", "@login"),
+        PROBE[0],
+        PROBE[1],
+        PROBE[2],
+    ]);
+    let _ = serve.stop(libc::SIGTERM);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let left_out: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("advisory left out: ") && l.contains("does not log in"))
+        .collect();
+    assert_eq!(left_out.len(), 5, "{stdout}");
+    let ids = fired(&out);
+    for id in ["login-throttling", "default-credentials", "kdf-cost"] {
+        assert!(
+            !ids.contains(id),
+            "{id} judged without a probe account: {stdout}"
+        );
+    }
+    assert!(!text(&out).contains(PROBE[2].1));
 }
 
 /// On v2 the probes speak v2's routes (the token under `token`, whoami at

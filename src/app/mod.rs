@@ -170,14 +170,15 @@ fn learn_secrets(redactor: &Redactor, credentials: &Credentials) {
     }
 }
 
-/// The intrusive checks' probe account, if any: its password taught to
-/// `redactor`, and refused when it is the admin the suite logs in as (a
-/// started target's admin is known only now).
+/// Teaches `redactor` the run's secrets (the probe account's password
+/// too), and refuses a probe account that is the admin the suite logs in
+/// as (a started target's admin is known only now).
 fn check_probe(
     config: &Config,
     redactor: &Redactor,
     credentials: &Credentials,
 ) -> Result<(), RunError> {
+    learn_secrets(redactor, credentials);
     let Some(probe) = &config.advisories.intrusive else {
         return Ok(());
     };
@@ -236,7 +237,6 @@ async fn run_scenarios<W: Write + Send + 'static>(
     redactor: Redactor,
     out: RedactingWriter<W>,
 ) -> Result<Outcome, RunError> {
-    learn_secrets(&redactor, &credentials);
     check_probe(config, &redactor, &credentials)?;
     let settings = client_settings(config, base_url.clone(), ca_cert_pem.as_deref());
     // One request before the scenarios (two when the dialect is

@@ -466,11 +466,7 @@ async fn handle(
         return v2::handle(&b, &method, uri.path(), &headers, &body);
     }
     let path = uri.path();
-    if b.hardened && method == Method::POST && matches!(path, "/admin/auth" | "/admin/auth/token") {
-        // A tuned KDF's cost, for every login alike (a dummy hash for
-        // unknown e-mails): async, so the run's other requests go on.
-        tokio::time::sleep(HARDENED_KDF).await;
-    }
+    hardened_login_cost(&b, &method, path).await;
     let mut session = session::load(&b, &headers);
     let admin = path == "/admin" || path.starts_with("/admin/");
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -479,13 +475,7 @@ async fn handle(
         _ if admin && b.refuses_origin(origin, allowed_origin) => cors_refusal(&b),
         // The admin router's cors middleware answers every preflight itself.
         ("OPTIONS", _) if admin => preflight(&headers),
-        _ if admin && b.hardened && cross_site_write(&b, &method, path, &headers, origin) => {
-            json_response(
-                &b,
-                StatusCode::FORBIDDEN,
-                json!({"type": "not_allowed", "message": "Cross-site request refused"}),
-            )
-        }
+        _ if admin && cross_site_write(&b, &method, path, &headers, origin) => cross_site(&b),
         ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
         ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
@@ -505,27 +495,34 @@ async fn handle(
         }
         _ => not_found(method.as_str(), path),
     };
-    // The admin router's cors middleware runs after body-parser: every
-    // admin response but body-parser's error page carries these, with or
-    // without an Origin (the Allow-Origin echo itself is not imitated).
-    if admin && resp.extensions().get::<BodyParserError>().is_none() {
-        let h = resp.headers_mut();
-        if let Some(o) = allowed_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
-        }
-        if !h.contains_key(header::VARY) {
-            h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        }
-        if !(b.on(Fault::CorsWithoutCredentials) && allowed_origin.is_some()) {
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-        }
+    if admin {
+        cors_headers(&b, allowed_origin, &mut resp);
     }
     session::store(&b, &session, &mut resp);
     advisory_headers(&b, &mut resp);
     resp
+}
+
+/// The admin router's cors middleware runs after body-parser: every
+/// admin response but body-parser's error page carries these, with or
+/// without an Origin (the Allow-Origin echo itself is not imitated).
+fn cors_headers(b: &Backend, allowed_origin: Option<&str>, resp: &mut Response) {
+    if resp.extensions().get::<BodyParserError>().is_some() {
+        return;
+    }
+    let h = resp.headers_mut();
+    if let Some(o) = allowed_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    if !h.contains_key(header::VARY) {
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if !(b.on(Fault::CorsWithoutCredentials) && allowed_origin.is_some()) {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
 }
 
 /// Express's `X-Powered-By` as Medusa 1.20.11 sends it; hardened, the
@@ -716,6 +713,23 @@ fn invalid_data(b: &Backend, message: &str) -> Response {
     )
 }
 
+/// Hardened: a tuned KDF's cost for every login alike (a dummy hash for
+/// unknown e-mails); async, so the run's other requests go on.
+async fn hardened_login_cost(b: &Backend, method: &Method, path: &str) {
+    if b.hardened && method == Method::POST && matches!(path, "/admin/auth" | "/admin/auth/token") {
+        tokio::time::sleep(HARDENED_KDF).await;
+    }
+}
+
+/// Hardened: the refusal of a cross-site write (`cross_site_write`).
+fn cross_site(b: &Backend) -> Response {
+    json_response(
+        b,
+        StatusCode::FORBIDDEN,
+        json!({"type": "not_allowed", "message": "Cross-site request refused"}),
+    )
+}
+
 /// Hardened: a state-changing admin request (not the login routes, which
 /// take no session) from an origin the admin CORS does not allow, or in a
 /// content type a cross-site form or `fetch` may send without a preflight
@@ -727,7 +741,8 @@ fn cross_site_write(
     headers: &HeaderMap,
     origin: Option<&str>,
 ) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+    if !b.hardened
+        || matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
         || path.starts_with("/admin/auth")
     {
         return false;
