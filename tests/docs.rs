@@ -155,3 +155,17 @@ fn the_checkers_can_go_red() {
         vec!["../NOPE.md".to_owned(), "../../x".to_owned()]
     );
 }
+
+#[test]
+fn every_advisory_has_its_row_in_docs_advisories() {
+    let doc = read("docs/advisories.md");
+    let missing: Vec<&str> = medusa_conformance::core::advisory::CATALOG
+        .iter()
+        .map(|a| a.id)
+        .filter(|id| !doc.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no row in docs/advisories.md: {missing:?}"
+    );
+}

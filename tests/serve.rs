@@ -53,6 +53,61 @@ fn serve_speaks_v2_when_asked() {
     assert_eq!(code.code(), Some(0), "{out}");
 }
 
+/// `serve --hardened`: the advisories' fixes a client developer can see,
+/// and the lockout after 5 wrong passwords in a row (429 with
+/// `Retry-After`, the right password too, until it ends); without the
+/// flag, as Medusa 1.20.11, none of it.
+#[test]
+fn serve_hardened_fixes_the_advisories_and_locks_after_wrong_passwords() {
+    const PASSWORD: &str = "hardened-pw-1";
+    let env = [("MEDUSA_REFERENCE_ADMIN_PASSWORD", PASSWORD)];
+    let json = ["Content-Type: application/json"];
+    let login = |password: &str| {
+        serde_json::json!({"email": "admin@reference.medusa.test", "password": password})
+            .to_string()
+    };
+    for hardened in [true, false] {
+        let args: &[&str] = if hardened {
+            &["--port", "0", "--hardened"]
+        } else {
+            &["--port", "0"]
+        };
+        let mut serve = Serve::start(args, &env);
+        serve.wait_for("stop:");
+        let a = serve.addr;
+        let (code, head, _) = http(a, "POST", "/admin/auth", &json, &login(PASSWORD));
+        assert_eq!(code, 200, "{head}");
+        let head = head.to_ascii_lowercase();
+        for fixed in [
+            "cache-control: no-store",
+            "x-content-type-options: nosniff",
+            "samesite=lax",
+        ] {
+            assert_eq!(head.contains(fixed), hardened, "{fixed}: {head}");
+        }
+        assert_eq!(head.contains("x-powered-by"), !hardened, "{head}");
+        let statuses: Vec<u16> = (0..6)
+            .map(|_| http(a, "POST", "/admin/auth", &json, &login("wrong-pw")).0)
+            .collect();
+        let (right, head, _) = http(a, "POST", "/admin/auth", &json, &login(PASSWORD));
+        if hardened {
+            serve.wait_for("  hardened: ");
+            assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+            assert_eq!(right, 429, "locked: {head}");
+            assert!(
+                head.to_ascii_lowercase().contains("retry-after: "),
+                "{head}"
+            );
+        } else {
+            assert!(!serve.output().contains("hardened"), "{}", serve.output());
+            assert_eq!(statuses, [401; 6]);
+            assert_eq!(right, 200, "{head}");
+        }
+        let (code, out, _) = serve.stop(libc::SIGTERM);
+        assert_eq!(code.code(), Some(0), "{out}");
+    }
+}
+
 #[test]
 fn serve_stops_on_sigint_with_a_keep_alive_connection_open() {
     let serve = Serve::start(&["--port", "0"], &[]);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::core::advisory::{Mode, Severity};
 use crate::core::contract::DialectChoice;
+use crate::core::credentials::ProbeAccount;
 use crate::core::select::Criteria;
 use crate::report::console::ColorChoice;
 use crate::target::TargetConfig;
@@ -76,7 +77,7 @@ pub struct Config {
 }
 
 /// What the run does with security advisories (`core::advisory`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AdvisorySettings {
     /// off, warn or strict (`MEDUSA_ADVISORIES`, `--advisories`).
     pub mode: Mode,
@@ -86,6 +87,9 @@ pub struct AdvisorySettings {
     pub idle_limit: Duration,
     /// A session cookie living longer fires `session-absolute`.
     pub absolute_limit: Duration,
+    /// The intrusive checks' account (`MEDUSA_ADVISORIES_INTRUSIVE=1`);
+    /// `None`: no intrusive check runs.
+    pub intrusive: Option<ProbeAccount>,
 }
 
 impl Default for AdvisorySettings {
@@ -95,6 +99,7 @@ impl Default for AdvisorySettings {
             level: Severity::High,
             idle_limit: Duration::from_secs(30 * 60),
             absolute_limit: Duration::from_secs(12 * 3_600),
+            intrusive: None,
         }
     }
 }

@@ -170,6 +170,36 @@ fn learn_secrets(redactor: &Redactor, credentials: &Credentials) {
     }
 }
 
+/// Teaches `redactor` the run's secrets (the probe account's password
+/// too), and refuses a probe account that is the admin the suite logs in
+/// as (a started target's admin is known only now).
+fn check_probe(
+    config: &Config,
+    redactor: &Redactor,
+    credentials: &Credentials,
+) -> Result<(), RunError> {
+    learn_secrets(redactor, credentials);
+    let Some(probe) = &config.advisories.intrusive else {
+        return Ok(());
+    };
+    redactor.add(probe.password.expose());
+    report::learn_report_forms(redactor, probe.password.expose());
+    if probe
+        .email
+        .trim()
+        .eq_ignore_ascii_case(credentials.admin_email.trim())
+    {
+        return Err(RunError::Config(ConfigError::new(
+            format!(
+                "the probe account ({}) is the admin the suite logs in as",
+                probe.email
+            ),
+            "the intrusive checks send wrong passwords until the backend throttles: give a throwaway user's e-mail (MEDUSA_PROBE_EMAIL)",
+        )));
+    }
+    Ok(())
+}
+
 /// The started backend as the scenarios see it (its guard stays with `run`).
 struct Reached {
     base_url: Url,
@@ -207,7 +237,7 @@ async fn run_scenarios<W: Write + Send + 'static>(
     redactor: Redactor,
     out: RedactingWriter<W>,
 ) -> Result<Outcome, RunError> {
-    learn_secrets(&redactor, &credentials);
+    check_probe(config, &redactor, &credentials)?;
     let settings = client_settings(config, base_url.clone(), ca_cert_pem.as_deref());
     // One request before the scenarios (two when the dialect is
     // recognised): a backend that is down gives one clear message, not
@@ -291,6 +321,7 @@ fn advisory_judge(config: &Config, base_url: &Url) -> Option<AdvisoryJudge> {
         https: base_url.scheme() == "https",
         idle_limit_secs: secs(a.idle_limit),
         absolute_limit_secs: secs(a.absolute_limit),
+        probe: a.intrusive.clone(),
     })
 }
 

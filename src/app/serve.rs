@@ -112,6 +112,12 @@ fn write_banner(out: &mut dyn Write, config: &ServeConfig, url: &str) -> std::io
         rc.faults.names()
     };
     writeln!(out, "  faults: {faults}")?;
+    if rc.hardened {
+        writeln!(
+            out,
+            "  hardened: every advisory the contract allows is fixed (docs/advisories.md); 5 wrong passwords in a row lock the account for 60 s (429, Retry-After)"
+        )?;
+    }
     writeln!(
         out,
         "  switch faults (from this machine only): curl -X PUT -H 'content-type: application/json' \

@@ -107,6 +107,18 @@ pub(super) struct Args {
     /// [default: 12h]
     #[arg(long, env = "MEDUSA_SESSION_ABSOLUTE_LIMIT", value_name = "TIME", help_heading = ADVISORIES)]
     pub session_absolute_limit: Option<String>,
+    /// 1: also the intrusive checks (wrong passwords until throttled, the
+    /// seed's default credentials, timed logins), against the probe
+    /// account only, never the admin [default: 0]
+    #[arg(long, env = "MEDUSA_ADVISORIES_INTRUSIVE", value_name = "0|1", num_args = 0..=1, default_missing_value = "1", require_equals = true, help_heading = ADVISORIES)]
+    pub advisories_intrusive: Option<String>,
+    /// The probe account's e-mail: a throwaway user the intrusive checks
+    /// send wrong passwords for (never the admin)
+    #[arg(long, env = "MEDUSA_PROBE_EMAIL", value_name = "EMAIL", help_heading = ADVISORIES)]
+    pub probe_email: Option<String>,
+    /// File holding the probe account's password (else MEDUSA_PROBE_PASSWORD)
+    #[arg(long, env = "MEDUSA_PROBE_PASSWORD_FILE", value_name = "PATH", help_heading = ADVISORIES)]
+    pub probe_password_file: Option<String>,
 
     // ---- selection ----------------------------------------------------
     /// Folder of .feature files [default: features/]
@@ -225,6 +237,7 @@ pub(super) const SECRET_VARS: &[(&str, &str)] = &[
         "--reference-password-file",
     ),
     ("MEDUSA_REFERENCE_API_TOKEN", "--reference-api-token-file"),
+    ("MEDUSA_PROBE_PASSWORD", "--probe-password-file"),
 ];
 
 /// A value given for a setting, and where from.
@@ -366,6 +379,10 @@ fn secret_on_argv<'a>(args: &[String]) -> Option<Parsed<'a>> {
         (
             "--reference-api-token",
             "--reference-api-token-file PATH or MEDUSA_REFERENCE_API_TOKEN",
+        ),
+        (
+            "--probe-password",
+            "--probe-password-file PATH or MEDUSA_PROBE_PASSWORD",
         ),
     ];
     let flags = args.iter().take_while(|a| *a != "--");

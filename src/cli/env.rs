@@ -13,7 +13,7 @@ use crate::app::{AdvisorySettings, Config, ConfigError, MAX_DURATION, MAX_REPEAT
 use crate::cli::args::{Given, Inputs};
 use crate::core::advisory::{Mode, Severity};
 use crate::core::contract::DialectChoice;
-use crate::core::credentials::Credentials;
+use crate::core::credentials::{Credentials, ProbeAccount};
 use crate::core::redact::Secret;
 use crate::core::select::{Criteria, Ignored, TagExpr};
 use crate::report::console::ColorChoice;
@@ -66,7 +66,7 @@ pub(super) fn build(inputs: &Inputs<'_>, need_credentials: bool) -> Result<Confi
         require_all: args.require_all || switch(inputs, "MEDUSA_REQUIRE_ALL")?,
         repeat,
         duration,
-        advisories: advisories(inputs)?,
+        advisories: advisories(inputs, need_credentials)?,
     })
 }
 
@@ -86,8 +86,12 @@ fn dialect(inputs: &Inputs<'_>) -> Result<DialectChoice, ConfigError> {
     })
 }
 
-/// Reads the advisory settings: mode, level and the session limits.
-fn advisories(inputs: &Inputs<'_>) -> Result<AdvisorySettings, ConfigError> {
+/// Reads the advisory settings: mode, level, the session limits and the
+/// intrusive checks' probe account.
+fn advisories(
+    inputs: &Inputs<'_>,
+    need_credentials: bool,
+) -> Result<AdvisorySettings, ConfigError> {
     let mode = match inputs.given("advisories") {
         None => Mode::Warn,
         Some(g) => Mode::parse(&g.value).ok_or_else(|| {
@@ -114,7 +118,63 @@ fn advisories(inputs: &Inputs<'_>) -> Result<AdvisorySettings, ConfigError> {
         level,
         idle_limit: limit("session_idle_limit", 30 * 60)?,
         absolute_limit: limit("session_absolute_limit", 12 * 3_600)?,
+        intrusive: intrusive(inputs, mode, need_credentials)?,
     })
+}
+
+/// The probe account of the intrusive checks when they are asked for
+/// (`MEDUSA_ADVISORIES_INTRUSIVE=1`): refused without one, with advisories
+/// off, or when it is the admin the suite logs in as. Without
+/// `need_credentials` (a `--list`) a missing account is no mistake.
+fn intrusive(
+    inputs: &Inputs<'_>,
+    mode: Mode,
+    need_credentials: bool,
+) -> Result<Option<ProbeAccount>, ConfigError> {
+    if !flag(inputs, "advisories_intrusive")? {
+        return Ok(None);
+    }
+    let from = inputs
+        .given("advisories_intrusive")
+        .map_or("MEDUSA_ADVISORIES_INTRUSIVE", |g| g.from.as_str());
+    if mode == Mode::Off {
+        return Err(err(
+            format!("{from} asks for the intrusive checks, but advisories are off"),
+            "give --advisories warn or strict with it, or leave it out",
+        ));
+    }
+    let email = inputs
+        .given("probe_email")
+        .map(|g| g.value.trim().to_owned());
+    let password = secret(inputs, "probe_password_file", "MEDUSA_PROBE_PASSWORD")?;
+    let (Some(email), Some(password)) = (email, password) else {
+        if !need_credentials {
+            return Ok(None);
+        }
+        return Err(err(
+            format!(
+                "{from} asks for the intrusive checks (wrong passwords until the backend throttles), but no probe account is given"
+            ),
+            "create a throwaway user on the backend (never the admin the suite logs in as; the reference and \
+             container targets' admins are refused too) and give its e-mail (MEDUSA_PROBE_EMAIL or --probe-email) \
+             and password (MEDUSA_PROBE_PASSWORD or --probe-password-file); or leave the intrusive checks off",
+        ));
+    };
+    if let Some(admin) = inputs.given("email")
+        && admin.value.trim().eq_ignore_ascii_case(&email)
+    {
+        return Err(err(
+            format!(
+                "the probe account ({}) is the admin the suite logs in as ({})",
+                inputs
+                    .given("probe_email")
+                    .map_or("MEDUSA_PROBE_EMAIL", |g| g.from.as_str()),
+                admin.from
+            ),
+            "the intrusive checks send wrong passwords until the backend throttles: give a throwaway user's e-mail",
+        ));
+    }
+    Ok(Some(ProbeAccount { email, password }))
 }
 
 /// A session limit: a whole number of seconds, minutes or hours (`30m`).
@@ -403,6 +463,8 @@ fn reference_target(inputs: &Inputs<'_>) -> Result<TargetConfig, ConfigError> {
         // The reference speaks v2 only when asked: `auto` finds it v1.
         v2: matches!(dialect(inputs)?, DialectChoice::Fixed(d) if d.name == "v2"),
         hardened: flag(inputs, "reference_hardened")?,
+        // The probe account of the intrusive checks, seeded beside the admin.
+        probe: intrusive(inputs, Mode::Warn, false)?,
     })
 }
 
@@ -1193,6 +1255,54 @@ mod tests {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert!(e.problem.contains(k), "{e}");
         }
+    }
+
+    #[test]
+    fn intrusive_checks_need_a_probe_account_that_is_not_the_admin() {
+        let on = ("MEDUSA_ADVISORIES_INTRUSIVE", "1");
+        assert!(cfg(&[]).unwrap().advisories.intrusive.is_none());
+        let e = cfg(&[on]).unwrap_err();
+        assert!(
+            e.problem.contains("no probe account") && e.fix.contains("MEDUSA_PROBE_EMAIL"),
+            "{e}"
+        );
+        let e = cfg(&[on, ("MEDUSA_PROBE_EMAIL", "probe@x.test")]).unwrap_err();
+        assert!(e.problem.contains("no probe account"), "{e}");
+        let e = cfg(&[on, ("MEDUSA_ADVISORIES", "off")]).unwrap_err();
+        assert!(e.problem.contains("advisories are off"), "{e}");
+        let account = [
+            on,
+            ("MEDUSA_PROBE_EMAIL", "probe@x.test"),
+            ("MEDUSA_PROBE_PASSWORD", "probe-pw-1"),
+        ];
+        let probe = cfg(&account).unwrap().advisories.intrusive.unwrap();
+        assert_eq!(probe.email, "probe@x.test");
+        assert_eq!(probe.password.expose(), "probe-pw-1");
+        // Seeded beside the reference's admin.
+        match cfg(&account).unwrap().target {
+            TargetConfig::Reference { probe, .. } => {
+                assert_eq!(probe.unwrap().email, "probe@x.test");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The admin the suite logs in as is refused, in any case.
+        let url = [
+            ("MEDUSA_BASE_URL", "http://127.0.0.1:9000"),
+            ("MEDUSA_ADMIN_EMAIL", "Probe@X.test"),
+            ("MEDUSA_ADMIN_PASSWORD", "admin-pw"),
+        ];
+        let e = cfg(&[&account[..], &url[..]].concat()).unwrap_err();
+        assert!(e.problem.contains("is the admin"), "{e}");
+        assert!(!e.to_string().contains("probe-pw-1"), "{e}");
+        // The flag form; the password is never a flag.
+        let c = cli(
+            &["--advisories-intrusive", "--probe-email", "p@x.test"],
+            &[("MEDUSA_PROBE_PASSWORD", "probe-pw-1")],
+        )
+        .unwrap();
+        assert_eq!(c.advisories.intrusive.unwrap().email, "p@x.test");
+        // Off by default even with an account given.
+        assert!(cfg(&account[1..]).unwrap().advisories.intrusive.is_none());
     }
 
     #[test]

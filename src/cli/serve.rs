@@ -53,7 +53,17 @@ struct ServeArgs {
     /// else generated)
     #[arg(long, value_name = "PATH")]
     api_token_file: Option<String>,
+    /// 1: fix every security advisory the contract allows (new session id
+    /// at login, no-store, security headers, SameSite=Lax, 30 min cookie,
+    /// HS256 only, no stack traces, throttled logins: 5 wrong passwords in
+    /// a row lock the account for 60 s, every login costs 20 ms); v1 only (else MEDUSA_REFERENCE_HARDENED) [default: 0, as
+    /// Medusa 1.20.11]
+    #[arg(long, value_name = "0|1", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    hardened: Option<String>,
 }
+
+/// The variable `--hardened` falls back to, as the suite's reference does.
+const HARDENED: &str = "MEDUSA_REFERENCE_HARDENED";
 
 /// The secrets' variables, and the flag that reads each from a file.
 const PASSWORD: (&str, &str) = ("MEDUSA_REFERENCE_ADMIN_PASSWORD", "--password-file");
@@ -111,6 +121,15 @@ fn config(
     reference.admin_email = a.admin_email;
     reference.faults = faults;
     reference.v2 = a.dialect == "v2";
+    reference.hardened = hardened(a.hardened.as_deref(), &env)?;
+    // No concurrent wrong-password scenarios here: the admin is throttled too.
+    reference.throttle_admin = reference.hardened;
+    if reference.hardened && reference.v2 {
+        return Err(ConfigError::new(
+            "--hardened is for the v1 reference; the v2 one has no hardened mode yet",
+            "leave --hardened (and MEDUSA_REFERENCE_HARDENED) out with --dialect v2",
+        ));
+    }
     let (generated_password, generated_api_token) = (password.is_none(), api_token.is_none());
     if let Some(p) = password {
         reference.admin_password = p;
@@ -125,6 +144,29 @@ fn config(
         generated_password,
         generated_api_token,
     }))
+}
+
+/// `--hardened[=0|1]`, else `MEDUSA_REFERENCE_HARDENED`: 1/true or
+/// 0/false (not given: off).
+fn hardened(
+    flag: Option<&str>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<bool, ConfigError> {
+    let (value, from) = match flag {
+        Some(v) => (v.to_owned(), "--hardened"),
+        None => match env(HARDENED).filter(|v| !v.trim().is_empty()) {
+            Some(v) => (v, HARDENED),
+            None => return Ok(false),
+        },
+    };
+    match value.trim() {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        other => Err(ConfigError::new(
+            format!("{from} must be 1 or 0, got '{other}'"),
+            "give the bare --hardened (or 1) to turn it on, 0 or nothing to leave it off",
+        )),
+    }
 }
 
 /// A secret from its file (the flag wins) or its variable; `None`: make
@@ -294,6 +336,25 @@ mod tests {
                 .contains("not an e-mail")
         );
         assert!(wrong(&["--port"]).fix.contains("serve --help"));
+    }
+
+    #[test]
+    fn hardened_is_a_flag_or_the_suites_variable() {
+        assert!(!ok(&[], &[]).reference.hardened, "off by default");
+        assert!(ok(&["--hardened"], &[]).reference.hardened);
+        assert!(ok(&["--hardened=1"], &[]).reference.hardened);
+        assert!(ok(&[], &[(HARDENED, "1")]).reference.hardened);
+        assert!(
+            !ok(&["--hardened=0"], &[(HARDENED, "1")]).reference.hardened,
+            "the flag wins"
+        );
+        assert!(wrong(&["--hardened=yes"]).problem.contains("--hardened"));
+        let e = cfg(&[], &[(HARDENED, "on")]).unwrap_err();
+        assert!(e.problem.contains(HARDENED), "{e}");
+        let e = wrong(&["--hardened", "--dialect", "v2"]);
+        assert!(e.problem.contains("v1"), "{e}");
+        // serve never has the seed admin, hardened or not.
+        assert!(!ok(&[], &[]).reference.seed_admin);
     }
 
     #[test]

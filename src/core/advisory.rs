@@ -253,7 +253,70 @@ pub const CATALOG: &[Advisory] = &[
         "a cross-site text/plain login (a simple request) does not log in",
         High,
     ),
+    adv(
+        "csrf-logged-in",
+        "V3.5.1, V3.5.2",
+        Some("13.2.3"),
+        "a cross-site text/plain POST carrying the admin's session cookie (a simple request) is refused",
+        High,
+    ),
+    // Intrusive: only with MEDUSA_ADVISORIES_INTRUSIVE=1, against the probe account.
+    adv(
+        "login-throttling",
+        "V6.3.1, V2.4.1",
+        Some("2.2.1"),
+        "repeated wrong passwords for one account are throttled (429, Retry-After, RateLimit-* or rising latency)",
+        High,
+    ),
+    adv(
+        "lockout-unsaid",
+        "V6.3.1",
+        Some("2.2.1"),
+        "once throttled, the right password works or the refusal says when to try again (Retry-After)",
+        Low,
+    ),
+    adv(
+        "default-credentials",
+        "V6.3.2",
+        Some("2.5.4"),
+        "Medusa's seed admin (admin@medusa-test.com / supersecret) does not log in",
+        High,
+    ),
+    adv(
+        "timing-enumeration",
+        "V6.3.8",
+        None,
+        "a login for an unknown e-mail takes as long as one for a known e-mail (no user enumeration by timing)",
+        Medium,
+    ),
+    adv(
+        "kdf-cost",
+        "V11.4.2",
+        Some("2.4.1"),
+        "a password check costs what a tuned KDF costs (a correct login takes 10 ms or more)",
+        High,
+    ),
 ];
+
+/// The advisories that send wrong passwords or time logins: judged only
+/// when asked (`MEDUSA_ADVISORIES_INTRUSIVE=1`), against the probe account.
+pub const INTRUSIVE: &[&str] = &[
+    "login-throttling",
+    "lockout-unsaid",
+    "default-credentials",
+    "timing-enumeration",
+    "kdf-cost",
+];
+
+/// The admin `medusa seed` creates from Medusa's demo data (and the v1
+/// image's default admin): what `default-credentials` tries.
+pub const SEED_EMAIL: &str = "admin@medusa-test.com";
+/// That admin's password.
+pub const SEED_PASSWORD: &str = "supersecret";
+
+/// The advisories judged from the clock: their verdict depends on the
+/// machine's load, so each finding says how sure it is.
+pub const TIMED: &[&str] = &["timing-enumeration", "kdf-cost"];
 
 /// The advisory named `id`.
 pub fn advisory(id: &str) -> Option<&'static Advisory> {
@@ -296,6 +359,8 @@ pub struct Advisories {
     /// The lowest severity `strict` fails on.
     pub level: Option<Severity>,
     findings: BTreeMap<&'static str, Finding>,
+    /// Checks that do not fit the backend's dialect, and why.
+    left_out: BTreeMap<&'static str, String>,
 }
 
 impl Default for Advisories {
@@ -304,6 +369,7 @@ impl Default for Advisories {
             mode: Mode::Off,
             level: None,
             findings: BTreeMap::new(),
+            left_out: BTreeMap::new(),
         }
     }
 }
@@ -315,6 +381,7 @@ impl Advisories {
             mode,
             level: Some(level),
             findings: BTreeMap::new(),
+            left_out: BTreeMap::new(),
         }
     }
 
@@ -326,6 +393,22 @@ impl Advisories {
         self.findings
             .entry(advisory.id)
             .or_insert(Finding { advisory, evidence });
+    }
+
+    /// Notes that the check `id` was left out, and why (a route it needs
+    /// is not the backend dialect's).
+    pub fn leave_out(&mut self, id: &str, why: String) {
+        if let Some(advisory) = advisory(id) {
+            self.left_out.entry(advisory.id).or_insert(why);
+        }
+    }
+
+    /// The checks left out, and why, in id order.
+    pub fn left_out(&self) -> Vec<(&'static str, &str)> {
+        self.left_out
+            .iter()
+            .map(|(id, why)| (*id, why.as_str()))
+            .collect()
     }
 
     /// Every finding, the most severe first, then in catalog order.
@@ -579,6 +662,8 @@ pub fn origin_variants(origin: &str) -> Vec<String> {
     }
     v
 }
+
+pub mod timing;
 
 #[cfg(test)]
 mod tests;

@@ -20,3 +20,14 @@ pub struct Credentials {
     /// if known (else the @admin-origin scenarios are left out).
     pub admin_origin: Option<String>,
 }
+
+/// The throwaway account the intrusive advisories send wrong passwords
+/// for (`MEDUSA_PROBE_EMAIL`, `MEDUSA_PROBE_PASSWORD`): never the admin
+/// the suite logs in as. `Debug` masks the password.
+#[derive(Debug, Clone)]
+pub struct ProbeAccount {
+    /// Its e-mail.
+    pub email: String,
+    /// Its password.
+    pub password: Secret,
+}

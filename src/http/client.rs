@@ -10,7 +10,7 @@ use url::Url;
 
 use base64::Engine as _;
 
-use crate::core::contract::{Call, Dialect, Route, TokenForm};
+use crate::core::contract::{Call, Dialect, TokenForm};
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::http::jar::Jar;
 
@@ -86,6 +86,9 @@ pub struct Sent {
 pub struct Extra {
     /// Another method than the route's (`OPTIONS` for a CORS preflight).
     pub method: Option<&'static str>,
+    /// Another path than the route's: an advisory probe's request to a
+    /// route outside the contract (the logged-in cross-site POST).
+    pub path: Option<&'static str>,
     /// More request headers (`origin`, `access-control-request-method`).
     pub headers: Vec<(String, String)>,
     /// A browser's cookie jar: the request sends the cookies it holds for
@@ -95,7 +98,8 @@ pub struct Extra {
 
 /// A request ready to be sent (and sent again).
 struct Prepared {
-    route: Route,
+    /// The path sent: the route's, or the one [`Extra`] gives.
+    path: &'static str,
     /// The method sent: the route's, or the one [`Extra`] gives.
     method_name: &'static str,
     url: Url,
@@ -235,7 +239,7 @@ impl Client {
             exchange: Exchange {
                 call,
                 method: p.method_name.to_owned(),
-                path: p.route.path.to_owned(),
+                path: p.path.to_owned(),
                 request_headers: p.headers,
                 request_body: p.body,
                 status: received.status,
@@ -258,12 +262,13 @@ impl Client {
     ) -> Result<Prepared, TransportError> {
         let route = self.dialect.route(call);
         let method_name = extra.method.unwrap_or(route.method);
+        let path = extra.path.unwrap_or(route.path);
         let fail = |reason: String| TransportError {
             method: method_name.to_owned(),
-            path: route.path.to_owned(),
+            path: path.to_owned(),
             reason,
         };
-        let url = join(&self.base_url, route.path);
+        let url = join(&self.base_url, path);
         let method =
             reqwest::Method::from_bytes(method_name.as_bytes()).map_err(|e| fail(e.to_string()))?;
         let mut headers = self.auth_headers(auth);
@@ -282,7 +287,7 @@ impl Client {
             map.append(name, value);
         }
         Ok(Prepared {
-            route,
+            path,
             method_name,
             url,
             method,
@@ -330,7 +335,7 @@ impl Client {
 fn fail(p: &Prepared, reason: String) -> TransportError {
     TransportError {
         method: p.method_name.to_owned(),
-        path: p.route.path.to_owned(),
+        path: p.path.to_owned(),
         reason,
     }
 }

@@ -319,6 +319,9 @@ pub fn advisory_lines(a: &Advisories) -> Vec<String> {
             lines.len()
         ),
     });
+    for (id, why) in a.left_out() {
+        lines.push(format!("advisory left out: {id} -- {why}"));
+    }
     lines
 }
 

@@ -1,11 +1,10 @@
 //! The active advisory probes (`core::advisory`): requests the scenarios
-//! do not make, sent once per run after them, as the configured admin but
-//! never intrusive (no throttling, no default credentials, no timing).
+//! do not make, sent once per run after them, as the configured admin.
+//! The intrusive ones (throttling, default credentials, timing) run only
+//! when asked, against the probe account ([`intrusive`]).
 //! What they see is judged here and noted in the run's context, with the
 //! evidence masked by a redactor that knows every secret they receive.
 //! They never change the contract verdict.
-
-use serde_json::{Value, json};
 
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::record::RetriedRequest;
@@ -14,6 +13,8 @@ use crate::core::{advisory, contract::Call, jwt};
 use crate::http::Extra;
 use crate::suite::context::SuiteContext;
 use crate::suite::world::credentials_body;
+
+mod intrusive;
 
 /// One probe's view of the run: the context and a redactor of its own.
 struct Probe<'a> {
@@ -46,7 +47,7 @@ impl Probe<'_> {
             self.redactor.add(c.value());
         }
         if let Ok(v) = ex.json() {
-            for t in [&v["access_token"], &v["user"]["api_token"]] {
+            for t in [&v["access_token"], &v["token"], &v["user"]["api_token"]] {
                 if let Some(t) = t.as_str() {
                     self.redactor.add(t);
                 }
@@ -77,18 +78,36 @@ pub async fn probe(ctx: &SuiteContext) {
         ctx,
         redactor: ctx.redactor.scoped(),
     };
-    let user_id = session_fixation(&p).await;
-    logout_revocation(&p).await;
-    if let Some(id) = user_id {
-        jwt_secrets(&p, &id).await;
+    // Medusa v2 logs in for a token, and makes a cookie session from it.
+    let v2 = ctx.client.dialect().session_from_token;
+    if v2 {
+        ctx.leave_out_advisory(
+            "session-fixation",
+            "Medusa v2 sets no session cookie before a login (POST /auth/session takes a bearer token), so there is no pre-login cookie to carry into it",
+        );
+    } else {
+        session_fixation(&p).await;
     }
+    logout_revocation(&p).await;
+    jwt_secrets(&p).await;
     cors_variants(&p).await;
-    text_plain_login(&p).await;
+    if v2 {
+        ctx.leave_out_advisory(
+            "csrf-text-plain",
+            "Medusa v2's cookie login (POST /auth/session) needs an Authorization header, which no simple cross-site request carries",
+        );
+    } else {
+        text_plain_login(&p).await;
+    }
+    logged_in_cross_site_post(&p).await;
+    if let Some(account) = ctx.advisory.as_ref().and_then(|j| j.probe.clone()) {
+        intrusive::probe(&p, &account).await;
+    }
 }
 
 /// V7.2.4: log in carrying an anonymous session cookie; the cookie must
-/// not be authenticated afterwards. Returns the admin's user id.
-async fn session_fixation(p: &Probe<'_>) -> Option<String> {
+/// not be authenticated afterwards (v1).
+async fn session_fixation(p: &Probe<'_>) -> Option<()> {
     let none = Extra::default();
     let anonymous = p
         .send(Call::GetSession, Auth::None, Body::None, &none)
@@ -102,7 +121,6 @@ async fn session_fixation(p: &Probe<'_>) -> Option<String> {
             &none,
         )
         .await?;
-    let user_id = login.json().ok()?["user"]["id"].as_str().map(str::to_owned);
     if let Auth::Cookie(pre) = &login_auth {
         let after = p
             .send(
@@ -135,22 +153,40 @@ async fn session_fixation(p: &Probe<'_>) -> Option<String> {
             .send(Call::DeleteSession, Auth::Cookie(c), Body::None, &none)
             .await;
     }
-    user_id
+    Some(())
+}
+
+/// A fresh access token (JWT) of the admin, from the dialect's token route.
+async fn fresh_token(p: &Probe<'_>) -> Option<Secret> {
+    let key = p.ctx.client.dialect().token_key;
+    p.send(
+        Call::GetToken,
+        Auth::None,
+        p.login_body(),
+        &Extra::default(),
+    )
+    .await
+    .and_then(|ex| ex.json().ok())
+    .and_then(|v| v[key].as_str().map(Secret::new))
+}
+
+/// The path of `call` in the backend's dialect, for the evidence.
+fn path(p: &Probe<'_>, call: Call) -> &'static str {
+    p.ctx.client.dialect().route(call).path
 }
 
 /// V7.4.1 / V7.2.2: a JWT and the API token after a logout made with them.
 async fn logout_revocation(p: &Probe<'_>) {
-    let none = Extra::default();
-    if let Some(token) = p
-        .send(Call::GetToken, Auth::None, p.login_body(), &none)
-        .await
-        .and_then(|ex| ex.json().ok())
-        .and_then(|v| v["access_token"].as_str().map(Secret::new))
-    {
+    if let Some(token) = fresh_token(p).await {
         let auth = Auth::Bearer(token);
         survives(p, auth, "logout-jwt", "the access token (JWT)").await;
     }
-    if let Some(t) = p.ctx.api_token.clone() {
+    if p.ctx.client.dialect().session_from_token {
+        p.ctx.leave_out_advisory(
+            "logout-api-token",
+            "Medusa v2's secret API keys are no session: DELETE /auth/session refuses them and GET /admin/users/me has no user for them; they end through the admin API (POST /admin/api-keys/{id}/revoke), which this run does not call",
+        );
+    } else if let Some(t) = p.ctx.api_token.clone() {
         survives(p, Auth::ApiToken(t), "logout-api-token", "the API token").await;
     }
 }
@@ -171,25 +207,31 @@ async fn survives(p: &Probe<'_>, auth: Auth, id: &str, what: &str) {
         p.fire(
             id,
             &format!(
-                "DELETE /admin/auth with {what} got {}, then GET /admin/auth with it got 200",
-                out.status
+                "DELETE {} with {what} got {}, then GET {} with it got 200",
+                path(p, Call::DeleteSession),
+                out.status,
+                path(p, Call::GetSession)
             ),
         );
     }
 }
 
-/// The claims of an admin token for `user_id`, valid for an hour.
-fn claims(user_id: &str) -> Value {
-    let now = jwt::now_secs();
-    json!({"user_id": user_id, "domain": "admin", "iat": now, "exp": now + 3600})
-}
-
-/// Extra JWT hygiene: well-known secrets refused; HS384 refused when the
-/// backend's secret is known (algorithm pinning).
-async fn jwt_secrets(p: &Probe<'_>, user_id: &str) {
+/// Extra JWT hygiene: the claims of a genuine admin token, signed again
+/// with well-known secrets, must be refused; and with HS384 when the
+/// backend's secret is known (algorithm pinning). Re-signing the
+/// backend's own claims fits either dialect's token.
+async fn jwt_secrets(p: &Probe<'_>) {
     let none = Extra::default();
+    let Some(claims) = fresh_token(p)
+        .await
+        .and_then(|t| jwt::decode_unverified(t.expose()))
+        .map(|(_, claims)| claims)
+    else {
+        return;
+    };
+    let whoami = path(p, Call::GetSession);
     for secret in advisory::WEAK_JWT_SECRETS {
-        let token = Secret::new(jwt::sign_hs256(&claims(user_id), secret.as_bytes()));
+        let token = Secret::new(jwt::sign_hs256(&claims, secret.as_bytes()));
         let Some(ex) = p
             .send(Call::GetSession, Auth::Bearer(token), Body::None, &none)
             .await
@@ -199,17 +241,14 @@ async fn jwt_secrets(p: &Probe<'_>, user_id: &str) {
         if ex.status == 200 {
             p.fire(
                 "jwt-weak-secret",
-                &format!("an admin JWT signed with the well-known secret '{secret}' got 200 from GET /admin/auth"),
+                &format!("the admin's JWT claims signed with the well-known secret '{secret}' got 200 from GET {whoami}"),
             );
         }
     }
     let Some(secret) = &p.ctx.jwt_secret else {
         return;
     };
-    let token = Secret::new(jwt::sign_hs384(
-        &claims(user_id),
-        secret.expose().as_bytes(),
-    ));
+    let token = Secret::new(jwt::sign_hs384(&claims, secret.expose().as_bytes()));
     if let Some(ex) = p
         .send(Call::GetSession, Auth::Bearer(token), Body::None, &none)
         .await
@@ -217,7 +256,7 @@ async fn jwt_secrets(p: &Probe<'_>, user_id: &str) {
     {
         p.fire(
             "jwt-alg-pinned",
-            "an HS384 admin JWT signed with the backend's secret got 200 from GET /admin/auth (it issues HS256)",
+            &format!("the admin's JWT claims signed with HS384 and the backend's secret got 200 from GET {whoami} (it issues HS256)"),
         );
     }
 }
@@ -275,4 +314,70 @@ async fn text_plain_login(p: &Probe<'_>) {
             &format!("POST /admin/auth with Content-Type: text/plain from Origin: http://evil.example got {}", ex.status),
         );
     }
+}
+
+/// A POST a logged-in admin can send that changes nothing, on v1 and v2
+/// alike: cancelling an order that does not exist (measured on Medusa
+/// 1.20.11 and 2.21.2: the handler answers 404 `not_found`).
+pub const HARMLESS_POST: &str = "/admin/orders/order_medusa_conformance_none/cancel";
+
+/// V3.5.1 / V3.5.2: [`HARMLESS_POST`] sent cross-site as a simple request
+/// (`Content-Type: text/plain`, `Origin: http://evil.example`, no
+/// preflight) with the admin's session cookie must be refused: 403, 415,
+/// or the cookie not honoured (401). Anything else means the handler ran.
+async fn logged_in_cross_site_post(p: &Probe<'_>) {
+    let none = Extra::default();
+    let login = if p.ctx.client.dialect().session_from_token {
+        let Some(token) = fresh_token(p).await else {
+            return;
+        };
+        p.send(Call::CreateSession, Auth::Bearer(token), Body::None, &none)
+            .await
+    } else {
+        p.send(Call::CreateSession, Auth::None, p.login_body(), &none)
+            .await
+    };
+    let Some(cookie) = login.as_ref().and_then(|ex| p.cookie_of(ex)) else {
+        return;
+    };
+    let extra = Extra {
+        path: Some(HARMLESS_POST),
+        headers: vec![("origin".into(), "http://evil.example".into())],
+        ..Extra::default()
+    };
+    let body = Body::Raw {
+        content_type: Some("text/plain".into()),
+        text: "{}".into(),
+    };
+    // The login route's call, sent to the harmless path: both are POSTs.
+    let answer = p
+        .send(
+            Call::CreateSession,
+            Auth::Cookie(cookie.clone()),
+            body,
+            &extra,
+        )
+        .await;
+    if let Some(ex) = answer
+        && !matches!(ex.status, 401 | 403 | 415)
+    {
+        let text = ex.body_text();
+        let said: String = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(100)
+            .collect();
+        p.fire(
+            "csrf-logged-in",
+            &format!(
+                "POST {HARMLESS_POST} with the admin's session cookie, Content-Type: text/plain and Origin: http://evil.example (a simple request, no preflight) got {}: the handler ran ({})",
+                ex.status, said
+            ),
+        );
+    }
+    let _ = p
+        .send(Call::DeleteSession, Auth::Cookie(cookie), Body::None, &none)
+        .await;
 }

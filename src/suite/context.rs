@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::core::advisory::{self, Advisories};
-use crate::core::credentials::Credentials;
+use crate::core::credentials::{Credentials, ProbeAccount};
 use crate::core::exchange::Exchange;
 use crate::core::latency::Latencies;
 use crate::core::record::{FailedCheck, RetriedRequest};
@@ -86,6 +86,13 @@ impl SuiteContext {
     pub fn add_advisory(&self, id: &str, evidence: &str, redactor: &Redactor) {
         if let Ok(mut a) = self.advisories.lock() {
             a.add(id, redactor.mask(evidence).into_owned());
+        }
+    }
+
+    /// Notes that the advisory check `id` was left out, and why.
+    pub fn leave_out_advisory(&self, id: &str, why: &str) {
+        if let Ok(mut a) = self.advisories.lock() {
+            a.leave_out(id, why.to_owned());
         }
     }
 
@@ -168,7 +175,7 @@ impl TokenCache {
 }
 
 /// What the advisory checks need besides the exchanges.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AdvisoryJudge {
     /// Whether the backend is served over https.
     pub https: bool,
@@ -176,6 +183,8 @@ pub struct AdvisoryJudge {
     pub idle_limit_secs: i64,
     /// A session cookie living longer fires `session-absolute`.
     pub absolute_limit_secs: i64,
+    /// The intrusive checks' account (`None`: they do not run).
+    pub probe: Option<ProbeAccount>,
 }
 
 #[cfg(test)]

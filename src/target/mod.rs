@@ -20,7 +20,7 @@ use std::io::Write;
 
 use url::Url;
 
-use crate::core::credentials::Credentials;
+use crate::core::credentials::{Credentials, ProbeAccount};
 use crate::core::redact::Secret;
 use container::{ContainerBackend, ContainerSettings};
 use reference::{FaultSet, ReferenceConfig, ReferenceServer};
@@ -47,6 +47,8 @@ pub enum TargetConfig {
         v2: bool,
         /// Fix every security advisory it can (`MEDUSA_REFERENCE_HARDENED`).
         hardened: bool,
+        /// The intrusive advisories' probe account, seeded beside the admin.
+        probe: Option<ProbeAccount>,
     },
     /// PostgreSQL and Medusa v1 started as containers for this run, and
     /// removed after it.
@@ -152,7 +154,19 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
             api_token,
             v2,
             hardened,
-        } => start_reference(faults, admin_password, api_token, *v2, *hardened).await,
+            probe,
+        } => {
+            let mut rc = ReferenceConfig::random();
+            rc.v2 = *v2;
+            rc.hardened = *hardened;
+            // As a Medusa after `medusa seed` (never when hardened).
+            rc.seed_admin = true;
+            rc.accounts = probe
+                .iter()
+                .map(|p| (p.email.clone(), p.password.clone()))
+                .collect();
+            start_reference(rc, faults, admin_password, api_token).await
+        }
         TargetConfig::Container(settings) => {
             let c = ContainerBackend::start_with(settings, out).await?;
             Ok(Backend {
@@ -174,16 +188,12 @@ pub async fn start(config: &TargetConfig, out: &mut dyn Write) -> Result<Backend
 }
 
 async fn start_reference(
+    mut rc: ReferenceConfig,
     faults: &FaultSet,
     admin_password: &Option<Secret>,
     api_token: &Option<Secret>,
-    v2: bool,
-    hardened: bool,
 ) -> Result<Backend, TargetError> {
-    let mut rc = ReferenceConfig::random();
     rc.faults = faults.clone();
-    rc.v2 = v2;
-    rc.hardened = hardened;
     if let Some(p) = admin_password {
         rc.admin_password = p.clone();
     }

@@ -248,3 +248,16 @@ fn a_finding_is_one_line_with_its_ids() {
     );
     assert!(!line.contains('\n'));
 }
+
+#[test]
+fn a_left_out_check_keeps_its_first_reason_and_unknown_ids_are_ignored() {
+    let mut a = Advisories::new(Mode::Warn, Severity::High);
+    a.leave_out("session-fixation", "no pre-login cookie".into());
+    a.leave_out("session-fixation", "another reason".into());
+    a.leave_out("no-such-check", "x".into());
+    assert_eq!(
+        a.left_out(),
+        vec![("session-fixation", "no pre-login cookie")]
+    );
+    assert!(a.findings().is_empty(), "left out is not fired");
+}

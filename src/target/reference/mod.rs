@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use url::Url;
 
+use crate::core::advisory::{SEED_EMAIL, SEED_PASSWORD};
 use crate::core::jwt;
 use crate::core::random::random_id;
 use crate::core::redact::Secret;
@@ -68,7 +69,29 @@ pub struct ReferenceConfig {
     /// Fix every security advisory a conformant backend can fix
     /// (`MEDUSA_REFERENCE_HARDENED`); off, it behaves as Medusa 1.20.11.
     pub hardened: bool,
+    /// More users (e-mail, password), such as the intrusive advisories'
+    /// probe account.
+    pub accounts: Vec<(String, Secret)>,
+    /// Also Medusa's seed admin ([`SEED_EMAIL`] / [`SEED_PASSWORD`]), as
+    /// `medusa seed` leaves it (v1, not hardened): what the suite's
+    /// reference target has, so `default-credentials` fires as on such a
+    /// Medusa. Off for `serve`: no well-known login on a dev server.
+    pub seed_admin: bool,
+    /// Hardened: throttle the admin too. Off for the suite, whose
+    /// wrong-password scenarios for the admin run concurrently and must
+    /// stay 401s; on for `serve --hardened`, where a client developer sees
+    /// the lockout on the account they use.
+    pub throttle_admin: bool,
 }
+
+/// Hardened: what every password check costs (async; a unknown e-mail
+/// pays it too, as a dummy hash): a tuned KDF's time, above the
+/// `kdf-cost` floor.
+const HARDENED_KDF: std::time::Duration = std::time::Duration::from_millis(20);
+/// Hardened: wrong passwords in a row that lock an account...
+const LOCK_AFTER: u32 = 5;
+/// ...for this long (429 with `Retry-After`).
+const LOCK_SECS: u64 = 60;
 
 impl ReferenceConfig {
     /// A config with fresh random secrets and no fault.
@@ -83,6 +106,9 @@ impl ReferenceConfig {
             faults: FaultSet::default(),
             v2: false,
             hardened: false,
+            accounts: Vec::new(),
+            seed_admin: false,
+            throttle_admin: false,
         }
     }
 }
@@ -157,7 +183,14 @@ impl User {
 }
 
 struct Backend {
+    /// The admin first, then the other accounts.
     users: Vec<User>,
+    /// Hardened: wrong passwords in a row per account, and until when it
+    /// is locked (unknown e-mails are not counted; the admin only with
+    /// `throttle_admin`).
+    failures: Mutex<HashMap<String, (u32, Option<std::time::Instant>)>>,
+    /// Hardened: the admin is throttled too.
+    throttle_admin: bool,
     sessions: Mutex<HashMap<String, Option<String>>>,
     jwt_secret: Secret,
     cookie_secret: Secret,
@@ -192,8 +225,26 @@ impl Backend {
             api_token: Some(cfg.api_token.expose().to_owned()),
             created_at: now,
         };
+        let mut users = vec![admin];
+        let seed = (cfg.seed_admin && !cfg.v2 && !cfg.hardened)
+            .then(|| (SEED_EMAIL.to_owned(), Secret::new(SEED_PASSWORD)));
+        for (email, password) in cfg.accounts.iter().cloned().chain(seed) {
+            let email = email.to_lowercase();
+            if users.iter().any(|u| u.email == email) {
+                continue;
+            }
+            users.push(User {
+                id: format!("{prefix}_{}", random_id(26).to_uppercase()),
+                email,
+                password: password.expose().to_owned(),
+                api_token: None,
+                created_at: users[0].created_at.clone(),
+            });
+        }
         Backend {
-            users: vec![admin],
+            users,
+            failures: Mutex::new(HashMap::new()),
+            throttle_admin: cfg.throttle_admin,
             sessions: Mutex::new(HashMap::new()),
             jwt_secret: cfg.jwt_secret,
             cookie_secret: cfg.cookie_secret,
@@ -233,6 +284,39 @@ impl Backend {
                 && right.to_lowercase() == password.to_lowercase())
             || (self.on(Fault::PasswordTrimmed) && right == password.trim())
             || (self.on(Fault::PasswordPrefixMatch) && password.starts_with(right))
+    }
+
+    /// Hardened: how long the account of `email` stays locked, if it is.
+    fn locked_for(&self, email: &str) -> Option<u64> {
+        let mut f = self.failures.lock().ok()?;
+        let key = email.to_lowercase();
+        let until = f.get(&key)?.1?;
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            f.remove(&key);
+            return None;
+        }
+        Some(left.as_secs().max(1))
+    }
+
+    /// Hardened: notes a login for `email` that was right (`ok`) or wrong;
+    /// the [`LOCK_AFTER`]th wrong one in a row locks the account.
+    fn note_login(&self, email: &str, ok: bool) {
+        let key = email.to_lowercase();
+        let skip = usize::from(!self.throttle_admin);
+        let throttled = self.users.iter().skip(skip).any(|u| u.email == key);
+        let Ok(mut f) = self.failures.lock() else {
+            return;
+        };
+        if ok || !throttled {
+            f.remove(&key);
+            return;
+        }
+        let entry = f.entry(key).or_insert((0, None));
+        entry.0 += 1;
+        if entry.0 >= LOCK_AFTER {
+            entry.1 = Some(std::time::Instant::now() + std::time::Duration::from_secs(LOCK_SECS));
+        }
     }
 
     fn user_by_api_token(&self, token: &str) -> Option<&User> {
@@ -381,8 +465,9 @@ async fn handle(
     if b.v2 {
         return v2::handle(&b, &method, uri.path(), &headers, &body);
     }
-    let mut session = session::load(&b, &headers);
     let path = uri.path();
+    hardened_login_cost(&b, &method, path).await;
+    let mut session = session::load(&b, &headers);
     let admin = path == "/admin" || path.starts_with("/admin/");
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed_origin = b.allowed_origin(origin);
@@ -390,6 +475,7 @@ async fn handle(
         _ if admin && b.refuses_origin(origin, allowed_origin) => cors_refusal(&b),
         // The admin router's cors middleware answers every preflight itself.
         ("OPTIONS", _) if admin => preflight(&headers),
+        _ if admin && cross_site_write(&b, &method, path, &headers, origin) => cross_site(&b),
         ("POST", "/admin/auth") => login(&b, &mut session, &headers, &body, false),
         ("POST", "/admin/auth/token") => login(&b, &mut session, &headers, &body, true),
         ("GET", "/admin/auth") => whoami(&b, &session, &headers),
@@ -409,27 +495,34 @@ async fn handle(
         }
         _ => not_found(method.as_str(), path),
     };
-    // The admin router's cors middleware runs after body-parser: every
-    // admin response but body-parser's error page carries these, with or
-    // without an Origin (the Allow-Origin echo itself is not imitated).
-    if admin && resp.extensions().get::<BodyParserError>().is_none() {
-        let h = resp.headers_mut();
-        if let Some(o) = allowed_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
-        }
-        if !h.contains_key(header::VARY) {
-            h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        }
-        if !(b.on(Fault::CorsWithoutCredentials) && allowed_origin.is_some()) {
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-        }
+    if admin {
+        cors_headers(&b, allowed_origin, &mut resp);
     }
     session::store(&b, &session, &mut resp);
     advisory_headers(&b, &mut resp);
     resp
+}
+
+/// The admin router's cors middleware runs after body-parser: every
+/// admin response but body-parser's error page carries these, with or
+/// without an Origin (the Allow-Origin echo itself is not imitated).
+fn cors_headers(b: &Backend, allowed_origin: Option<&str>, resp: &mut Response) {
+    if resp.extensions().get::<BodyParserError>().is_some() {
+        return;
+    }
+    let h = resp.headers_mut();
+    if let Some(o) = allowed_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    if !h.contains_key(header::VARY) {
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if !(b.on(Fault::CorsWithoutCredentials) && allowed_origin.is_some()) {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
 }
 
 /// Express's `X-Powered-By` as Medusa 1.20.11 sends it; hardened, the
@@ -563,9 +656,20 @@ fn login(
     }
     let email = parsed["email"].as_str().unwrap_or_default();
     let password = parsed["password"].as_str().unwrap_or_default();
+    if b.hardened
+        && let Some(secs) = b.locked_for(email)
+    {
+        return too_many_logins(b, secs);
+    }
     let Some(user) = b.check_credentials(email, password).cloned() else {
+        if b.hardened {
+            b.note_login(email, false);
+        }
         return refused_login(b, session, email);
     };
+    if b.hardened {
+        b.note_login(email, true);
+    }
     let status = if b.on(Fault::Created201) {
         StatusCode::CREATED
     } else {
@@ -607,6 +711,65 @@ fn invalid_data(b: &Backend, message: &str) -> Response {
         StatusCode::BAD_REQUEST,
         json!({"type": "invalid_data", "message": message}),
     )
+}
+
+/// Hardened: a tuned KDF's cost for every login alike (a dummy hash for
+/// unknown e-mails); async, so the run's other requests go on.
+async fn hardened_login_cost(b: &Backend, method: &Method, path: &str) {
+    if b.hardened && method == Method::POST && matches!(path, "/admin/auth" | "/admin/auth/token") {
+        tokio::time::sleep(HARDENED_KDF).await;
+    }
+}
+
+/// Hardened: the refusal of a cross-site write (`cross_site_write`).
+fn cross_site(b: &Backend) -> Response {
+    json_response(
+        b,
+        StatusCode::FORBIDDEN,
+        json!({"type": "not_allowed", "message": "Cross-site request refused"}),
+    )
+}
+
+/// Hardened: a state-changing admin request (not the login routes, which
+/// take no session) from an origin the admin CORS does not allow, or in a
+/// content type a cross-site form or `fetch` may send without a preflight
+/// (anything but JSON): refused, CSRF-style, before the session counts.
+fn cross_site_write(
+    b: &Backend,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    origin: Option<&str>,
+) -> bool {
+    if !b.hardened
+        || matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || path.starts_with("/admin/auth")
+    {
+        return false;
+    }
+    let foreign = origin.is_some_and(|o| b.allowed_origin(Some(o)).is_none());
+    let simple_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            !t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    foreign || simple_type
+}
+
+/// Hardened: a locked account's answer, right password or not: 429 and
+/// when to try again.
+fn too_many_logins(b: &Backend, secs: u64) -> Response {
+    let mut resp = json_response(
+        b,
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({"type": "not_allowed", "message": "Too many failed logins; try again later"}),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
 }
 
 /// The answer to wrong credentials for `email`.
