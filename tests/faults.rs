@@ -218,6 +218,11 @@ async fn run_with(dialect: &str, faults: &str) -> (Outcome, String) {
         "MEDUSA_CONCURRENCY" if one_at_a_time => Some("1".to_owned()),
         "MEDUSA_REFERENCE_FAULTS" => Some(faults.to_owned()),
         "MEDUSA_DIALECT" => Some(dialect.to_owned()),
+        // The advisory probes never change a verdict (they run after the
+        // scenarios and record no failed check; the outcome and its
+        // failed checks are the scenarios' alone), so the catalog, which
+        // judges verdicts, does not send them: they cost a run time.
+        "MEDUSA_ADVISORIES" => Some("off".to_owned()),
         // No fault makes the backend slow: a long bound only leaves room
         // for a loaded machine, where a timeout would fail a run for
         // another reason than its fault.

@@ -7,7 +7,7 @@
 //! see that fault where a client of a broken Medusa would.
 //!
 //! Needs Node.js and npm (`npm ci` fetches the pinned tree from the npm
-//! registry): where either is missing the tests say so and pass; `.ci/run`
+//! registry, once per lock file: the install is kept in `target/tmp`): where either is missing the tests say so and pass; `.ci/run`
 //! installs them. The ignored test runs the same script against a real
 //! Medusa 1.20.11 in containers (a Docker engine with the images of
 //! `scripts/build-images.sh`; `.ci/run` runs it with `--include-ignored`).
@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
+
+use sha2::{Digest as _, Sha256};
 
 use serve_support::{BIN, Serve, generated_secrets, http, listening, set_faults};
 
@@ -41,22 +43,61 @@ fn node_missing() -> bool {
     missing
 }
 
-/// `npm ci` once per test process (the tests of this file share it).
-fn npm_ci() {
-    static DONE: Mutex<bool> = Mutex::new(false);
-    let mut done = DONE
+/// Where the script runs: a directory under `target/tmp` holding the
+/// pinned tree (`npm ci` there once per lock file and .npmrc, kept between
+/// runs, as a CI cache keyed by the lock file would) and a fresh copy of
+/// `check.js`. Installed once per test process (the tests of this file
+/// share it); another process installing at once loses nothing (each
+/// installs aside, the first rename wins).
+fn installed() -> PathBuf {
+    static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut dir = DIR
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if *done {
-        return;
+    if let Some(d) = &*dir {
+        return d.clone();
     }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(client_dir())
-        .output()
-        .expect("npm runs");
-    assert!(out.status.success(), "npm ci failed:\n{}", text(&out));
-    *done = true;
+    let read = |name: &str| std::fs::read(client_dir().join(name)).expect("clients/js-v1 is read");
+    // npm's settings (.npmrc: legacy peer dependencies) shape the tree too.
+    let inputs = [".npmrc", "package.json", "package-lock.json"].map(|n| (n, read(n)));
+    let key = inputs
+        .iter()
+        .fold(Sha256::new(), |h, (_, bytes)| h.chain_update(bytes))
+        .finalize();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let cache = tmp.join(format!("js-v1-{}", hex(&key[..8])));
+    if !cache.join("node_modules").is_dir() {
+        let aside = tmp.join(format!("js-v1-installing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&aside);
+        std::fs::create_dir_all(&aside).unwrap();
+        for (name, bytes) in &inputs {
+            std::fs::write(aside.join(name), bytes).unwrap();
+        }
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&aside)
+            .output()
+            .expect("npm runs");
+        if !out.status.success() {
+            let _ = std::fs::remove_dir_all(&aside);
+            panic!("npm ci failed:\n{}", text(&out));
+        }
+        if std::fs::rename(&aside, &cache).is_err() {
+            // Another process's install is in place: the same tree.
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+    // The script as it is now (it is not part of the key): written aside,
+    // then renamed over the old copy, so a concurrent reader sees a whole one.
+    let aside = cache.join(format!("check.js.{}", std::process::id()));
+    std::fs::write(&aside, read("check.js")).unwrap();
+    std::fs::rename(&aside, cache.join("check.js")).unwrap();
+    *dir = Some(cache.clone());
+    cache
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn text(o: &Output) -> String {
@@ -79,7 +120,7 @@ struct Target {
 /// `node check.js ARGS` against `t`.
 fn check(t: &Target, args: &[&str]) -> Output {
     let mut cmd = Command::new("node");
-    cmd.arg("check.js").args(args).current_dir(client_dir());
+    cmd.arg("check.js").args(args).current_dir(installed());
     for (k, _) in std::env::vars() {
         if k.starts_with("MEDUSA_") {
             cmd.env_remove(k);
@@ -145,7 +186,7 @@ fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
     if node_missing() {
         return;
     }
-    npm_ci();
+    installed();
     let mut serve = Serve::start(&["--port", "0"], &[]);
     let t = serve_target(&mut serve, "admin@reference.medusa.test");
     let out = check(&t, &[]);
@@ -198,7 +239,7 @@ fn the_script_goes_red_on_a_backend_that_is_not_the_contract() {
     if node_missing() {
         return;
     }
-    npm_ci();
+    installed();
     let mut serve = Serve::start(&["--port", "0", "--faults", "forbidden-403"], &[]);
     let t = serve_target(&mut serve, "admin@reference.medusa.test");
     let out = check(&t, &[]);
@@ -233,7 +274,7 @@ fn the_js_client_sees_the_same_from_a_real_medusa_and_from_serve() {
     if support::no_engine() || node_missing() {
         return;
     }
-    npm_ci();
+    installed();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut progress = Vec::new();
     let medusa = rt

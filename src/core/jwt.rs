@@ -123,6 +123,20 @@ fn parts(token: &str) -> Option<(&str, &str, &str)> {
 mod tests {
     use super::*;
 
+    /// HS384, exactly (computed apart with Python's hmac and hashlib).
+    #[test]
+    fn hs384_signs_and_verifies_exactly() {
+        let claims = json!({"user_id": "usr_1"});
+        let known = "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoidXNyXzEifQ.\
+                     Bwxl6O-HSOIwjh-A9QOE9ch7fIAktrVTNNU1FbUuUuat7p-XX-OYcpt7Mi-l2zQF";
+        assert_eq!(sign_hs384(&claims, b"k"), known);
+        assert_eq!(verify_hs384(known, b"k"), Some(claims.clone()));
+        assert_eq!(verify_hs384(known, b"other"), None);
+        // Another algorithm is not HS384, even with a good HS256 signature.
+        assert_eq!(verify_hs384(&sign_hs256(&claims, b"k"), b"k"), None);
+        assert_eq!(verify_hs256(known, b"k"), None);
+    }
+
     #[test]
     fn round_trip_and_wrong_secret() {
         let t = sign_hs256(&json!({"user_id": "u", "domain": "admin"}), b"s3cret");

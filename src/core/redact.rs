@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 use regex::Regex;
 
@@ -94,7 +94,12 @@ impl Needles {
         if self.matcher.is_none() {
             // Standard semantics: overlapping matches can all be reported,
             // so two secrets that overlap in a text are both masked whole.
+            // An NFA, not the DFA chosen for few needles: the automaton is
+            // rebuilt after every new secret (each scenario learns some),
+            // and a DFA's build costs far more than it saves on searches
+            // of a line or a report (most of a failing run's CPU time).
             let built = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .match_kind(MatchKind::Standard)
                 .build(&self.set)
                 .expect("literal needles of bounded size always build");

@@ -785,6 +785,131 @@ mod tests {
         assert!(w.ctx().failures().is_empty());
     }
 
+    /// A v2 backend: a token for good credentials, a session for it.
+    fn v2_logs_in(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        match (method, path) {
+            ("POST", "/auth/user/emailpass") => ok_json(r#"{"token":"eyJh.eyJh.c2ln"}"#),
+            ("POST", "/auth/session") => ok_json(
+                r#"{"user":{"actor_id":"user_01","actor_type":"user","auth_identity_id":"authid_01",
+                "auth_provider":"emailpass","mfa_enabled":false,"mfa_challenge_completed_at":null,
+                "app_metadata":{"user_id":"user_01"},"user_metadata":{},"iat":1,"exp":2}}"#,
+            ),
+            _ => (404, Vec::new(), String::new()),
+        }
+    }
+
+    /// A v2 backend that refuses the credentials (and fails any session).
+    fn v2_refuses(_: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        let (_, headers, _) = ok_json("");
+        match path {
+            "/auth/user/emailpass" => (
+                401,
+                headers,
+                r#"{"type":"unauthorized","message":"Invalid email or password"}"#.to_owned(),
+            ),
+            _ => (500, Vec::new(), String::new()),
+        }
+    }
+
+    #[test]
+    fn the_https_hint_is_the_forwarded_proto_over_http_only() {
+        use crate::suite::steps::testing::world_at;
+        let hint = world().https_hint();
+        assert_eq!(
+            hint.headers,
+            [("x-forwarded-proto".to_owned(), "https".to_owned())]
+        );
+        assert!(hint.method.is_none() && hint.jar.is_none());
+        assert!(
+            world_at("https://127.0.0.1:9/")
+                .https_hint()
+                .headers
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_dialect_reads_its_own_token_key_and_login_answer() {
+        use crate::core::contract::V2;
+        use crate::suite::steps::testing::{ORIGIN, world_speaking};
+        let v1 = world();
+        let v2 = world_speaking("http://127.0.0.1:9/", ORIGIN, &V2);
+        let both = json(
+            200,
+            r#"{"access_token":"v1-token-value","token":"v2-token-value"}"#,
+        );
+        let got = |w: &AuthWorld| w.token_in(&both).map(|s| s.expose().to_owned());
+        assert_eq!(got(&v1).as_deref(), Some("v1-token-value"));
+        assert_eq!(got(&v2).as_deref(), Some("v2-token-value"));
+        assert_eq!(v1.token_in(&json(200, r#"{"token":"x"}"#)), None);
+        // v1's login answers the user; v2's the token's claims.
+        assert!(v1.login_answer_has_the_user());
+        assert!(!v2.login_answer_has_the_user());
+    }
+
+    /// v2's whoami: the user of the session cookie it is sent.
+    fn v2_whoami(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        if (method, path) != ("GET", "/admin/users/me") {
+            return (500, Vec::new(), String::new());
+        }
+        ok_json(
+            r#"{"user":{"id":"user_01M8SY5","first_name":null,"last_name":null,
+            "email":"admin@medusa-test.com","avatar_url":null,"metadata":null,
+            "created_at":"2026-11-29T20:52:30.671Z","updated_at":"2026-11-29T20:52:30.671Z",
+            "deleted_at":null}}"#,
+        )
+    }
+
+    #[test]
+    fn the_user_of_a_login_is_in_its_answer_or_asked_of_whoami() {
+        use crate::core::contract::{V1, V2};
+        use crate::suite::steps::testing::against_in;
+        let login = answer(
+            Call::CreateSession,
+            200,
+            &[(
+                "set-cookie",
+                "connect.sid=s%3Acanned-v2.sig; Path=/; HttpOnly",
+            )],
+            r#"{"user":{"id":"from-the-answer"}}"#,
+        );
+        let body = json!({"user": {"id": "from-the-answer"}});
+        let user_of = async |w: &mut AuthWorld| {
+            w.user_of_login(&login, &body)
+                .await
+                .map(|u| u["id"].clone())
+                .map_err(|f| f.to_string())
+        };
+        // v1: the answer's own user, nothing sent (the server would fail it).
+        let (got, w) = against_in(&V1, v2_whoami, user_of);
+        assert_eq!(got, Ok(json!("from-the-answer")));
+        assert!(w.last.is_none());
+        // v2: whoami's user; the last exchange stays the login's.
+        let (got, w) = against_in(&V2, v2_whoami, user_of);
+        assert_eq!(got, Ok(json!("user_01M8SY5")));
+        assert_eq!(w.last.map(|e| e.call), Some(Call::CreateSession));
+    }
+
+    #[test]
+    fn a_v2_login_opens_a_session_only_with_a_token_it_got() {
+        use crate::core::contract::V2;
+        use crate::suite::steps::testing::against_in;
+        let log_in = async |w: &mut AuthWorld| {
+            w.log_in(credentials_body(EMAIL, &Secret::new(PASSWORD)))
+                .await
+                .map(|e| (e.call, e.path.clone(), e.status))
+                .map_err(|f| f.to_string())
+        };
+        let (got, _) = against_in(&V2, v2_logs_in, log_in);
+        assert_eq!(got, Ok((Call::CreateSession, "/auth/session".into(), 200)));
+        let (got, w) = against_in(&V2, v2_refuses, log_in);
+        assert_eq!(
+            got,
+            Ok((Call::GetToken, "/auth/user/emailpass".into(), 401))
+        );
+        assert!(w.ctx().failures().is_empty(), "no session asked for");
+    }
+
     #[test]
     fn an_admin_precondition_returns_the_answer_and_its_body() {
         let (got, _) = against(logs_in, async |w| {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use url::Url;
 
-use crate::core::contract::{Call, V1};
+use crate::core::contract::{Call, Dialect, V1};
 use crate::core::credentials::Credentials;
 use crate::core::exchange::Exchange;
 use crate::core::record::ScenarioKey;
@@ -30,6 +30,15 @@ pub(in crate::suite) fn world_at(base: &str) -> AuthWorld {
 
 /// A world for `base` whose admin origin is `origin`.
 pub(in crate::suite) fn world_with(base: &str, origin: &str) -> AuthWorld {
+    world_speaking(base, origin, &V1)
+}
+
+/// A world for `base` whose client speaks `dialect`.
+pub(in crate::suite) fn world_speaking(
+    base: &str,
+    origin: &str,
+    dialect: &'static Dialect,
+) -> AuthWorld {
     // The canned server answers at once, but a loaded 2-core machine can
     // hold it back for seconds: the bounds only stop a hang.
     let settings = ClientSettings {
@@ -39,7 +48,7 @@ pub(in crate::suite) fn world_with(base: &str, origin: &str) -> AuthWorld {
         request_timeout: Duration::from_secs(30),
         max_retries: 0,
     };
-    let client = Client::new(&settings, &V1).expect("client");
+    let client = Client::new(&settings, dialect).expect("client");
     let credentials = Credentials {
         admin_email: EMAIL.into(),
         admin_password: Secret::new(PASSWORD),
@@ -181,13 +190,22 @@ pub(in crate::suite) fn against<T>(
     reply: Reply,
     f: impl AsyncFnOnce(&mut AuthWorld) -> T,
 ) -> (T, AuthWorld) {
+    against_in(&V1, reply, f)
+}
+
+/// [`against`], the world's client speaking `dialect`.
+pub(in crate::suite) fn against_in<T>(
+    dialect: &'static Dialect,
+    reply: Reply,
+    f: impl AsyncFnOnce(&mut AuthWorld) -> T,
+) -> (T, AuthWorld) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async {
         let base = canned(reply).await;
-        let mut w = world_at(&base);
+        let mut w = world_speaking(&base, ORIGIN, dialect);
         let out = f(&mut w).await;
         (out, w)
     })

@@ -155,6 +155,7 @@ mod tests {
         let holding = [
             json(401, r#"{"access_token":"x"}"#),
             json(401, r#"{"accessToken":"x"}"#),
+            json(401, r#"{"token":"x"}"#),
             answer(Call::GetToken, 401, &[], &format!("token={jwt_text};")),
         ];
         for ex in holding {
@@ -167,6 +168,18 @@ mod tests {
         for ex in clean {
             assert!(run(no_access_token(&mut with_last(world(), ex))).is_ok());
         }
+    }
+
+    #[test]
+    fn v1_has_no_refresh_and_sends_nothing() {
+        let mut w = world();
+        let err = run(refresh(&mut w, "the access token".to_owned())).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("this dialect has no token refresh: tag the scenario @v2"),
+            "{err}"
+        );
+        assert!(w.last.is_none(), "nothing sent");
     }
 
     #[test]

@@ -450,6 +450,50 @@ mod tests {
         assert_eq!(nobody["user_id"], "usr_unknown");
     }
 
+    /// v2's forged claims, exactly, at a fixed clock.
+    #[test]
+    fn forged_v2_claims_are_exact_for_each_phrase() {
+        let (now, day, me) = (1_000_000, 86_400, "user_01ME");
+        let claims = |phrase| forged_v2_claims(me, phrase, now);
+        let ghost = "user_01MEDUSACONFORMANCEGHOST00";
+        let (meta, ghost_meta) = (json!({"user_id": me}), json!({"user_id": ghost}));
+        assert_eq!(
+            claims("a bearer token signed with the backend's secret"),
+            Some(
+                json!({"actor_id": me, "app_metadata": meta, "actor_type": "user", "iat": now, "exp": now + 3600})
+            )
+        );
+        assert_eq!(
+            claims("a bearer token of an unknown user"),
+            Some(
+                json!({"actor_id": ghost, "app_metadata": ghost_meta, "actor_type": "user", "iat": now, "exp": now + 3600})
+            )
+        );
+        assert_eq!(
+            claims("a bearer token for the store domain"),
+            Some(
+                json!({"actor_id": me, "app_metadata": meta, "actor_type": "customer", "iat": now, "exp": now + 3600})
+            )
+        );
+        assert_eq!(
+            claims("a bearer token without a domain"),
+            Some(json!({"actor_id": me, "app_metadata": meta, "iat": now, "exp": now + 3600}))
+        );
+        assert_eq!(
+            claims("an expired bearer token"),
+            Some(
+                json!({"actor_id": me, "app_metadata": meta, "actor_type": "user", "iat": now - 2 * day, "exp": now - day})
+            )
+        );
+        assert_eq!(
+            claims("a bearer token not valid before tomorrow"),
+            Some(
+                json!({"actor_id": me, "app_metadata": meta, "actor_type": "user", "iat": now, "nbf": now + day, "exp": now + 2 * day})
+            )
+        );
+        assert_eq!(claims("no such phrase"), None);
+    }
+
     #[test]
     fn altered_access_tokens_are_altered_and_masked() {
         let mut w = world();

@@ -132,6 +132,53 @@ mod tests {
         );
     }
 
+    /// v2's whoami answers the admin; anything else fails the exchange.
+    fn v2_whoami(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        if (method, path) != ("GET", "/admin/users/me") {
+            return (500, Vec::new(), String::new());
+        }
+        crate::suite::steps::testing::ok_json(
+            r#"{"user":{"id":"user_01M8SY5","first_name":null,"last_name":null,
+            "email":"admin@medusa-test.com","avatar_url":null,"metadata":null,
+            "created_at":"2026-11-29T20:52:30.671Z","updated_at":"2026-11-29T20:52:30.671Z",
+            "deleted_at":null}}"#,
+        )
+    }
+
+    #[test]
+    fn v2_asks_whoami_for_the_user_of_a_login_only() {
+        use crate::core::contract::V2;
+        use crate::suite::steps::testing::against_in;
+        // A v2 login answers the token's claims (no e-mail): whoami is
+        // asked with the session cookie the login set.
+        let login = answer(
+            Call::CreateSession,
+            200,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                (
+                    "set-cookie",
+                    "connect.sid=s%3Acanned-v2.sig; Path=/; HttpOnly",
+                ),
+            ],
+            r#"{"user":{"actor_id":"user_01M8SY5","actor_type":"user"}}"#,
+        );
+        let (r, w) = against_in(&V2, v2_whoami, async |w| {
+            w.last = Some(login);
+            user_has_admin_email(w).await.map_err(|f| f.to_string())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(w.last.map(|e| e.call), Some(Call::CreateSession));
+        // Any other answer is read as it is: nothing is sent (no cookie
+        // to send, and the server would fail it).
+        let (r, w) = against_in(&V2, v2_whoami, async |w| {
+            w.last = Some(json(200, USER));
+            user_has_admin_email(w).await.map_err(|f| f.to_string())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(w.last.map(|e| e.call), Some(Call::GetSession));
+    }
+
     #[test]
     fn the_same_user_is_the_logged_in_user() {
         let mut w = with_last(world(), json(200, USER));
