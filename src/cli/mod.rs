@@ -91,7 +91,11 @@ fn main_as(runner: Runner, args: &[String]) -> u8 {
     {
         return zero_tests(&plan, config.require_all);
     }
-    match run(&config, &plan, runner) {
+    // Only the test names outlive the plan: its catalog of every scenario
+    // would otherwise be held for the whole run (memory at 10,000).
+    let names = TestNames::of(&plan);
+    drop(plan);
+    match run(&config, &names, runner) {
         Ok(()) => exit::OK,
         Err(RunError::ContractBroken { .. }) => exit::CONTRACT,
         Err(e) => report_error(&e),
@@ -176,7 +180,7 @@ fn zero_tests(plan: &Plan, require_all: bool) -> u8 {
 
 /// Runs `config` on a fresh runtime; prints the failed tests and the
 /// summary of a finished run.
-fn run(config: &Config, plan: &Plan, runner: Runner) -> Result<(), RunError> {
+fn run(config: &Config, names: &TestNames, runner: Runner) -> Result<(), RunError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,7 +188,7 @@ fn run(config: &Config, plan: &Plan, runner: Runner) -> Result<(), RunError> {
     let started = Instant::now();
     let outcome = rt.block_on(app::run(config, std::io::stdout()))?;
     let mut out = Redactor::global().writer(std::io::stdout());
-    let _ = write_failed_tests(&mut out, &failed_tests(&outcome, plan), runner);
+    let _ = write_failed_tests(&mut out, &failed_tests(&outcome, names), runner);
     console::summary(&mut out, &outcome, started.elapsed());
     if runner == Runner::TestHarness
         && config.select.narrows()
@@ -200,18 +204,34 @@ fn run(config: &Config, plan: &Plan, runner: Runner) -> Result<(), RunError> {
 /// running), read from the run's record and found in the plan by file and
 /// line, in file order. A scenario the plan does not know (the files
 /// changed under the run) is named by its file:line.
-fn failed_tests(outcome: &Outcome, plan: &Plan) -> Vec<String> {
+fn failed_tests(outcome: &Outcome, names: &TestNames) -> Vec<String> {
     outcome
         .record
         .scenarios()
         .filter(|s| matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Skipped))
         .map(|s| {
-            plan.scenarios
-                .iter()
-                .find(|(info, _)| info.path == s.key.path && info.line == s.key.line)
-                .map_or_else(|| s.key.to_string(), |(info, _)| info.test_name.clone())
+            names
+                .0
+                .get(&(s.key.path.clone(), s.key.line))
+                .map_or_else(|| s.key.to_string(), Clone::clone)
         })
         .collect()
+}
+
+/// The plan's test names by file and line (the first, should two share
+/// a place).
+struct TestNames(std::collections::HashMap<(String, usize), String>);
+
+impl TestNames {
+    fn of(plan: &Plan) -> TestNames {
+        let mut names = std::collections::HashMap::new();
+        for (info, _) in &plan.scenarios {
+            names
+                .entry((info.path.clone(), info.line))
+                .or_insert_with(|| info.test_name.clone());
+        }
+        TestNames(names)
+    }
 }
 
 /// libtest's list of failed tests, with how to run one again: the
@@ -372,7 +392,8 @@ mod tests {
             "failures (run one again with `cargo test --test conformance -- NAME --exact`):\n    a::b\n    c::d\n"
         );
         assert!(text(&["a::b"], Runner::Binary).contains("`medusa-conformance NAME --exact`"));
-        assert!(failed_tests(&Outcome::default(), &Plan::default()).is_empty());
+        let names = TestNames::of(&Plan::default());
+        assert!(failed_tests(&Outcome::default(), &names).is_empty());
     }
 
     #[test]

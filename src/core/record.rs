@@ -7,7 +7,9 @@
 //! apart in every record and report.
 
 use crate::core::advisory::Advisories;
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// A request of a scenario that got its answer only after retries: the one
@@ -269,10 +271,10 @@ pub enum ScenarioStatus {
 /// One step as it ran (or did not).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRun {
-    /// `Given `, `When `, ...
-    pub keyword: String,
-    /// The step's text.
-    pub text: String,
+    /// `Given `, `When `, ... (shared: see [`Interner`]).
+    pub keyword: Arc<str>,
+    /// The step's text (shared: see [`Interner`]).
+    pub text: Arc<str>,
     /// Its line in the feature file.
     pub line: usize,
     /// Whether it is a step of the feature's background.
@@ -292,14 +294,14 @@ pub struct ScenarioRun {
     pub key: ScenarioKey,
     /// Its column in the feature file.
     pub col: usize,
-    /// `Scenario`, `Scenario Outline`, `Example`...
-    pub keyword: String,
+    /// `Scenario`, `Scenario Outline`, `Example`... (shared: see [`Interner`]).
+    pub keyword: Arc<str>,
     /// Its name (an outline's example with its values filled in).
     pub name: String,
     /// The rule it is in, if any.
     pub rule: Option<String>,
     /// Its own tags (without `@`).
-    pub tags: Vec<String>,
+    pub tags: Vec<Arc<str>>,
     /// What became of it.
     pub status: ScenarioStatus,
     /// From its start to its end.
@@ -329,8 +331,8 @@ impl ScenarioRun {
     pub fn left_out(l: &LeftOutScenario) -> ScenarioRun {
         let step = |background: bool| {
             move |s: &StepRecord| StepRun {
-                keyword: s.keyword.clone(),
-                text: s.text.clone(),
+                keyword: s.keyword.as_str().into(),
+                text: s.text.as_str().into(),
                 line: s.line,
                 background,
                 status: StepStatus::Skipped,
@@ -345,10 +347,10 @@ impl ScenarioRun {
                 line: l.line,
             },
             col: l.col,
-            keyword: l.keyword.clone(),
+            keyword: l.keyword.as_str().into(),
             name: l.name.clone(),
             rule: l.rule.clone(),
-            tags: l.tags.clone(),
+            tags: l.tags.iter().map(|t| t.as_str().into()).collect(),
             status: ScenarioStatus::LeftOut,
             duration: Duration::ZERO,
             steps: background
@@ -609,9 +611,39 @@ pub fn flaky_scenarios(record: &RunRecord) -> Vec<FlakyScenario> {
         .collect()
 }
 
+/// One shared copy of each text the records repeat (step keywords and
+/// texts, scenario keywords and tags): a suite of thousands of scenarios
+/// says "Given I am logged in as the admin" thousands of times, and each
+/// record would otherwise hold its own copy for as long as the run lasts.
+#[derive(Debug, Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    /// The shared copy of `text`.
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = text.into();
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interner_shares_one_copy_of_each_text() {
+        let mut texts = Interner::default();
+        let a = texts.get("I am logged in as the admin");
+        let b = texts.get(&String::from("I am logged in as the admin"));
+        let c = texts.get("I log out");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!((&*a, &*c), ("I am logged in as the admin", "I log out"));
+    }
 
     #[test]
     fn paths_are_shown_relative_to_the_base() {
@@ -643,7 +675,7 @@ mod tests {
             },
             failure: failure.map(str::to_owned),
             col: 1,
-            keyword: "Scenario".to_owned(),
+            keyword: "Scenario".into(),
             rule: None,
             tags: Vec::new(),
             duration: Duration::ZERO,

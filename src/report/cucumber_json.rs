@@ -77,7 +77,7 @@ fn scenario(feature_id: &str, sc: &ScenarioRun) -> Value {
     }
     let steps: Vec<&StepRun> = sc.steps.iter().filter(|s| !s.background).collect();
     json!({
-        "keyword": sc.keyword,
+        "keyword": &*sc.keyword,
         "type": "scenario",
         "id": format!("{feature_id};{}", kebab(&sc.name)),
         "line": sc.key.line,
@@ -106,9 +106,9 @@ fn step_values(sc: &ScenarioRun, steps: Vec<&StepRun>) -> Vec<Value> {
                 result["error_message"] = Value::String(error);
             }
             json!({
-                "keyword": st.keyword,
+                "keyword": &*st.keyword,
                 "line": st.line,
-                "name": st.text,
+                "name": &*st.text,
                 "result": result,
             })
         })
@@ -124,9 +124,9 @@ fn status(s: StepStatus) -> &'static str {
     }
 }
 
-fn tags(tags: &[String], line: usize) -> Vec<Value> {
+fn tags<T: AsRef<str>>(tags: &[T], line: usize) -> Vec<Value> {
     tags.iter()
-        .map(|t| json!({"name": format!("@{t}"), "line": line}))
+        .map(|t| json!({"name": format!("@{}", t.as_ref()), "line": line}))
         .collect()
 }
 

@@ -18,7 +18,7 @@ use cucumber::event::{self, Cucumber, Feature, Rule, Scenario, StepError};
 use cucumber::{Event, gherkin, parser};
 
 use crate::core::record::{
-    FeatureRun, RunRecord, ScenarioKey, ScenarioRun, ScenarioStatus, StepRun, StepStatus,
+    FeatureRun, Interner, RunRecord, ScenarioKey, ScenarioRun, ScenarioStatus, StepRun, StepStatus,
 };
 use crate::report::console::Console;
 
@@ -55,6 +55,7 @@ pub struct Recorder<Out: Write> {
     running: HashMap<ScenarioKey, Running>,
     path_base: String,
     console: Console<Out>,
+    texts: Interner,
 }
 
 impl<Out: Write> Recorder<Out> {
@@ -66,6 +67,7 @@ impl<Out: Write> Recorder<Out> {
             running: HashMap::new(),
             path_base: path_base.into(),
             console,
+            texts: Interner::default(),
         }
     }
 
@@ -137,7 +139,7 @@ impl<Out: Write> Recorder<Out> {
         let key = self.key(feature, sc.position.line);
         match ev {
             Scenario::Started => {
-                let run = planned(feature, rule, sc, key.clone());
+                let run = planned(feature, rule, sc, key.clone(), &mut self.texts);
                 let running = Running {
                     started: at,
                     run,
@@ -262,36 +264,35 @@ fn planned(
     rule: Option<&gherkin::Rule>,
     sc: &gherkin::Scenario,
     key: ScenarioKey,
+    texts: &mut Interner,
 ) -> ScenarioRun {
-    let step = |background: bool| {
-        move |st: &gherkin::Step| StepRun {
-            keyword: st.keyword.clone(),
-            text: st.value.clone(),
+    let background = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|r| r.background.as_ref()))
+        .flat_map(|b| b.steps.iter().map(|st| (true, st)));
+    let steps = background
+        .chain(sc.steps.iter().map(|st| (false, st)))
+        .map(|(background, st)| StepRun {
+            keyword: texts.get(&st.keyword),
+            text: texts.get(&st.value),
             line: st.position.line,
             background,
             status: StepStatus::Skipped,
             duration: Duration::ZERO,
             error: None,
-        }
-    };
-    let background = feature
-        .background
-        .iter()
-        .chain(rule.and_then(|r| r.background.as_ref()))
-        .flat_map(|b| b.steps.iter());
+        })
+        .collect();
     ScenarioRun {
         key,
         col: sc.position.col,
-        keyword: sc.keyword.clone(),
+        keyword: texts.get(&sc.keyword),
         name: sc.name.clone(),
         rule: rule.map(|r| r.name.clone()),
-        tags: sc.tags.clone(),
+        tags: sc.tags.iter().map(|t| texts.get(t)).collect(),
         status: ScenarioStatus::Passed,
         duration: Duration::ZERO,
-        steps: background
-            .map(step(true))
-            .chain(sc.steps.iter().map(step(false)))
-            .collect(),
+        steps,
         failure: None,
         state: None,
         retried: Vec::new(),

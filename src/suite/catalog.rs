@@ -1,16 +1,15 @@
-//! The scenarios of the feature files, found before anything runs: with
-//! cucumber's own parser (so outlines expand and paths read exactly as in
+//! The scenarios of the feature files, found before anything runs: read
+//! as the run reads them (so outlines expand and paths read exactly as in
 //! the run), each with its test name, file, line and tags. `--list`, the
 //! test runner's filters and the run's selection all read this list.
 
 use std::path::Path;
 
 use cucumber::gherkin;
-use cucumber::parser::{Basic, Parser as _};
-use futures::StreamExt as _;
 
 use crate::core::record::relative_path;
 use crate::core::select::{ScenarioInfo, test_names};
+use crate::suite::feed;
 
 /// What the feature files hold.
 #[derive(Debug, Clone, Default)]
@@ -24,16 +23,19 @@ pub struct Catalog {
 /// Reads the feature files under `features`; paths are shown relative to
 /// `path_base`.
 pub fn discover(features: &Path, path_base: &str) -> Catalog {
-    let parsed: Vec<_> = futures::executor::block_on(
-        Basic::new()
-            .parse(features.to_owned(), Default::default())
-            .collect(),
-    );
     let root = features
         .canonicalize()
         .unwrap_or_else(|_| features.to_owned());
     let mut found = Vec::new();
     let mut parse_errors = Vec::new();
+    // One file at a time, as the run's feed reads them: cucumber's own
+    // parser would hold every file's syntax tree at once, the peak memory
+    // of a large suite.
+    let parsed: Box<dyn Iterator<Item = cucumber::parser::Result<gherkin::Feature>>> =
+        match feed::feature_files(features) {
+            Ok(paths) => Box::new(paths.into_iter().map(|p| feed::parse_file(&p))),
+            Err(e) => Box::new(std::iter::once(Err(e.into()))),
+        };
     for feature in parsed {
         match feature {
             Ok(f) => found.extend(scenarios(&f, &root, path_base)),

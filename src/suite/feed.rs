@@ -144,8 +144,7 @@ impl Feed {
     /// told apart by its path (`login.feature (repeat 2)`), so that every
     /// record keyed by file and line keeps each run of a scenario apart.
     async fn read(&self, path: &Path, round: u32) -> parser::Result<gherkin::Feature> {
-        let mut feature =
-            gherkin::Feature::parse_path(path, GherkinEnv::default())?.expand_examples()?;
+        let mut feature = parse_file(path)?;
         let admits = |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
             if round == 0 {
                 self.selection.admits(f, r, s)
@@ -183,9 +182,15 @@ impl Feed {
     }
 }
 
+/// One feature file, parsed, its outlines expanded (as cucumber's own
+/// parser does).
+pub(crate) fn parse_file(path: &Path) -> parser::Result<gherkin::Feature> {
+    Ok(gherkin::Feature::parse_path(path, GherkinEnv::default())?.expand_examples()?)
+}
+
 /// The `.feature` files (any case) under `root`, or `root` itself if it is
 /// a file; sorted by path, as cucumber's own parser does.
-fn feature_files(root: &Path) -> Result<Vec<PathBuf>, gherkin::ParseFileError> {
+pub(crate) fn feature_files(root: &Path) -> Result<Vec<PathBuf>, gherkin::ParseFileError> {
     let reading = |source| gherkin::ParseFileError::Reading {
         path: root.to_path_buf(),
         source,

@@ -38,6 +38,18 @@ impl LeftOut {
         list.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         list
     }
+
+    /// Every left-out scenario, by file and line, leaving the list empty:
+    /// the run's end takes it rather than keep a second copy of thousands.
+    pub fn take(&self) -> Vec<LeftOutScenario> {
+        let mut list = self
+            .0
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        list.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        list
+    }
 }
 
 /// A scenario's key: its feature file as parsed, and its line.

@@ -100,7 +100,7 @@ where
         failed: stats.failed,
         skipped: stats.skipped,
         errors: writer.parsing_errors() + writer.hook_errors(),
-        left_out: left_out.list(),
+        left_out: left_out.take(),
     }
 }
 
