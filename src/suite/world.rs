@@ -847,23 +847,10 @@ mod tests {
         assert!(!v2.login_answer_has_the_user());
     }
 
-    /// v2's whoami: the user of the session cookie it is sent.
-    fn v2_whoami(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
-        if (method, path) != ("GET", "/admin/users/me") {
-            return (500, Vec::new(), String::new());
-        }
-        ok_json(
-            r#"{"user":{"id":"user_01M8SY5","first_name":null,"last_name":null,
-            "email":"admin@medusa-test.com","avatar_url":null,"metadata":null,
-            "created_at":"2026-11-29T20:52:30.671Z","updated_at":"2026-11-29T20:52:30.671Z",
-            "deleted_at":null}}"#,
-        )
-    }
-
     #[test]
     fn the_user_of_a_login_is_in_its_answer_or_asked_of_whoami() {
         use crate::core::contract::{V1, V2};
-        use crate::suite::steps::testing::against_in;
+        use crate::suite::steps::testing::{against_in, v2_whoami};
         let login = answer(
             Call::CreateSession,
             200,

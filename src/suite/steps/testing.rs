@@ -129,6 +129,21 @@ pub(in crate::suite) fn ok_json(body: impl Into<String>) -> (u16, Vec<String>, S
     )
 }
 
+/// A canned Medusa v2 whoami: `GET /admin/users/me` answers the admin (as
+/// 2.21.2 does); any other request is a 500, so a step that asks anything
+/// else fails.
+pub(in crate::suite) fn v2_whoami(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+    if (method, path) != ("GET", "/admin/users/me") {
+        return (500, Vec::new(), String::new());
+    }
+    ok_json(
+        r#"{"user":{"id":"user_01M8SY5","first_name":null,"last_name":null,
+        "email":"admin@medusa-test.com","avatar_url":null,"metadata":null,
+        "created_at":"2026-11-29T20:52:30.671Z","updated_at":"2026-11-29T20:52:30.671Z",
+        "deleted_at":null}}"#,
+    )
+}
+
 /// A loopback HTTP/1.1 server that answers every request with `reply`
 /// (one request per connection); its base URL. A mock for the steps'
 /// unit tests only: the suite's own tests run against the reference

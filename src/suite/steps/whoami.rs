@@ -132,23 +132,10 @@ mod tests {
         );
     }
 
-    /// v2's whoami answers the admin; anything else fails the exchange.
-    fn v2_whoami(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
-        if (method, path) != ("GET", "/admin/users/me") {
-            return (500, Vec::new(), String::new());
-        }
-        crate::suite::steps::testing::ok_json(
-            r#"{"user":{"id":"user_01M8SY5","first_name":null,"last_name":null,
-            "email":"admin@medusa-test.com","avatar_url":null,"metadata":null,
-            "created_at":"2026-11-29T20:52:30.671Z","updated_at":"2026-11-29T20:52:30.671Z",
-            "deleted_at":null}}"#,
-        )
-    }
-
     #[test]
     fn v2_asks_whoami_for_the_user_of_a_login_only() {
         use crate::core::contract::V2;
-        use crate::suite::steps::testing::against_in;
+        use crate::suite::steps::testing::{against_in, v2_whoami};
         // A v2 login answers the token's claims (no e-mail): whoami is
         // asked with the session cookie the login set.
         let login = answer(
