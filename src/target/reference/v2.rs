@@ -55,22 +55,10 @@ pub(super) fn handle(
         _ if protected && matches!(identify(b, &session, headers), Who::Nobody) => unauthorized(b),
         _ => not_found(method.as_str(), path),
     };
-    // The cors middleware: the allowed origin echoed, credentials always.
+    // The cors middleware: the allowed origin echoed, credentials always
+    // (v1's; v2 has no body-parser error page, so every answer gets them).
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let allowed = b.allowed_origin(origin);
-    let h = resp.headers_mut();
-    if let Some(o) = allowed.and_then(|o| HeaderValue::from_str(o).ok()) {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
-    }
-    if !h.contains_key(header::VARY) {
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    if !(b.on(Fault::CorsWithoutCredentials) && allowed.is_some()) {
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-    }
+    super::cors_headers(b, b.allowed_origin(origin), &mut resp);
     session::store_v2(b, &session, &mut resp);
     resp
 }
