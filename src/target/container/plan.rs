@@ -135,11 +135,8 @@ impl Plan<'_> {
     ) -> Result<String, String> {
         let pg_name = format!("{NAME_PREFIX}{}-postgres", res.run_id);
         let t = Instant::now();
-        out.say(&format!(
-            "container: starting postgres (image {})...",
-            self.postgres.descriptor()
-        ));
         let image = self.postgres.descriptor();
+        out.say(&format!("container: starting postgres (image {image})..."));
         let run_id = res.run_id.clone();
         // reachable on the private network only: no port published
         let pg = ContainerSpec {
@@ -174,11 +171,8 @@ impl Plan<'_> {
     ) -> Result<String, String> {
         let medusa_name = format!("{NAME_PREFIX}{}-medusa", res.run_id);
         let t = Instant::now();
-        out.say(&format!(
-            "container: starting medusa (image {})...",
-            self.medusa.descriptor()
-        ));
         let image = self.medusa.descriptor();
+        out.say(&format!("container: starting medusa (image {image})..."));
         let run_id = res.run_id.clone();
         let medusa = ContainerSpec {
             image: &image,
