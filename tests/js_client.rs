@@ -201,17 +201,18 @@ fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
         "check.js must name every fault, exercised or not (with why)"
     );
     assert!(exercised.len() >= 55, "{exercised:?}");
+    // One node process switches each fault on in turn (serve's fault
+    // switch) and must see every one; it switches them off at the end.
+    set_faults(serve.addr, &["forbidden-403"]);
+    let out = check(&t, &["--each-fault", &exercised.join(",")]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
     for fault in &exercised {
-        set_faults(serve.addr, &[fault.as_str()]);
-        let out = check(&t, &["--fault", fault]);
         assert!(
-            out.status.success()
-                && text(&out).contains(&format!("fault {fault} seen by the client")),
-            "{fault}:\n{}",
-            text(&out)
+            all.contains(&format!("fault {fault} seen by the client at ")),
+            "{fault}:\n{all}"
         );
     }
-    set_faults(serve.addr, &[]);
     let again = check(&t, &[]);
     assert!(
         again.status.success(),
@@ -257,6 +258,17 @@ fn the_script_goes_red_on_a_backend_that_is_not_the_contract() {
         "{}",
         text(&out)
     );
+    // A list: each fault is switched on in turn and judged on its own; a
+    // name the script does not exercise is refused before anything runs.
+    let out = check(&t, &["--each-fault", "forbidden-403,created-201"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("fault created-201 seen by the client at login.status"),
+        "{}",
+        text(&out)
+    );
+    let out = check(&t, &["--each-fault", "created-201,not-a-fault"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // Wrong credentials: the client gets 401s, the run is red.
     let wrong = Target {
         password: format!("{}-not-it", t.password),
