@@ -30,9 +30,6 @@ pub struct ScenarioInfo {
     pub name: String,
     /// Every tag that applies (feature, rule, scenario, examples), without `@`.
     pub tags: Vec<String>,
-    /// How many of its steps make the backend check the admin's password
-    /// (`suite::feed::password_checks`): what the run starts first.
-    pub password_checks: usize,
 }
 
 /// A cucumber tag expression (`@login and not @api-token`), parsed.
@@ -226,7 +223,6 @@ mod tests {
             feature: "Login".into(),
             name: name.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
-            password_checks: 0,
         }
     }
 

@@ -97,7 +97,6 @@ fn scenarios(f: &gherkin::Feature, root: &Path, path_base: &str) -> Vec<(String,
                 feature: f.name.clone(),
                 name: s.name.clone(),
                 tags,
-                password_checks: feed::password_checks(f, rule, s),
             };
             (stem.clone(), info)
         })
@@ -132,25 +131,6 @@ mod tests {
             .filter(|s| s.name.starts_with("A malformed login request"))
             .collect();
         assert!(outline.len() > 1 && outline[0].line != outline[1].line);
-        // The password checks each scenario makes the backend run.
-        let checks = |name: &str| {
-            c.scenarios
-                .iter()
-                .find(|s| s.name == name)
-                .map(|s| s.password_checks)
-        };
-        assert_eq!(checks(&login.name), Some(1));
-        assert_eq!(
-            checks("A wrong password and an unknown e-mail get the same answer"),
-            Some(1)
-        );
-        assert_eq!(
-            checks("A password that is almost the admin's is refused (in another letter case)"),
-            Some(2),
-            "a login and a token request"
-        );
-        // A precondition's shared login and a whoami check no password.
-        assert_eq!(checks("Logging out ends the cookie session"), Some(0));
     }
 
     #[test]

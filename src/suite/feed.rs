@@ -10,12 +10,6 @@
 //! It also applies the run's [`Selection`] (so it counts only the
 //! scenarios that will run) and repeats the features for the stress mode:
 //! `rounds` times, or until a deadline.
-//!
-//! The files, and the scenarios in each, are handed over with the most
-//! [`password_checks`] first: against a real backend those steps are
-//! most of the run's cost (a password hash each), so they start while
-//! every slot is free and no long login is left for the end, when the
-//! backend's cores would otherwise idle.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,12 +103,10 @@ impl<I: AsRef<Path>> cucumber::Parser<I> for Feed {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, _: Self::Cli) -> Self::Output {
-        let mut paths = match feature_files(input.as_ref()) {
+        let paths = match feature_files(input.as_ref()) {
             Ok(paths) => paths,
             Err(e) => return stream::iter([Err(e.into())]).boxed_local(),
         };
-        // Stable: files of equal weight keep their path order.
-        paths.sort_by_key(|p| std::cmp::Reverse(self.selection.password_checks(p)));
         let this = Arc::new(self);
         // (round, index of the next file)
         stream::unfold(
@@ -161,21 +153,17 @@ impl Feed {
             }
         };
         let all = std::mem::take(&mut feature.scenarios);
-        let mut kept: Vec<_> = all
+        feature.scenarios = all
             .into_iter()
             .filter(|s| admits(&feature, None, s))
             .collect();
-        kept.sort_by_key(|s| std::cmp::Reverse(password_checks(&feature, None, s)));
-        feature.scenarios = kept;
         let mut rules = std::mem::take(&mut feature.rules);
         for r in &mut rules {
             let all = std::mem::take(&mut r.scenarios);
-            let mut kept: Vec<_> = all
+            r.scenarios = all
                 .into_iter()
                 .filter(|s| admits(&feature, Some(r), s))
                 .collect();
-            kept.sort_by_key(|s| std::cmp::Reverse(password_checks(&feature, Some(r), s)));
-            r.scenarios = kept;
         }
         feature.rules = rules;
         if round > 0 {
@@ -192,34 +180,6 @@ impl Feed {
         self.waiting.enqueue(k, self.ahead).await;
         Ok(feature)
     }
-}
-
-/// How many steps of scenario `s` (its backgrounds' included) send the
-/// admin's e-mail with a password: each makes a real backend check that
-/// password with its hash, by far the costliest request of a run (scrypt
-/// on Medusa v2: about 150 ms of its CPU each; whoami about 5 ms). Read
-/// from the step text as the feature files word it ("... with the
-/// admin's e-mail and a wrong password"); outlines are expanded first,
-/// so an example's text counts. A weight for ordering only: it never
-/// decides whether or how a scenario runs.
-pub(crate) fn password_checks(
-    f: &gherkin::Feature,
-    rule: Option<&gherkin::Rule>,
-    s: &gherkin::Scenario,
-) -> usize {
-    let backgrounds = f
-        .background
-        .iter()
-        .chain(rule.and_then(|r| r.background.as_ref()));
-    backgrounds
-        .flat_map(|b| &b.steps)
-        .chain(&s.steps)
-        .filter(|step| {
-            step.ty != gherkin::StepType::Then
-                && step.value.contains("the admin's e-mail")
-                && step.value.contains("password")
-        })
-        .count()
 }
 
 /// One feature file, parsed, its outlines expanded (as cucumber's own
@@ -256,104 +216,4 @@ pub(crate) fn feature_files(root: &Path) -> Result<Vec<PathBuf>, gherkin::ParseF
     }
     found.sort();
     Ok(found)
-}
-
-#[cfg(test)]
-mod tests {
-    use futures::StreamExt as _;
-
-    use super::*;
-    use crate::core::select::Pick;
-    use crate::suite::catalog;
-
-    const LIGHT: &str = "Feature: Light\n\n  Scenario: Asks who I am\n    When I ask who I am\n";
-    const HEAVY: &str = "Feature: Heavy\n
-  Background:
-    Given I log in with the admin's e-mail and password
-
-  Scenario: Only the background logs in
-    When I ask who I am
-    Then the response user has the admin's e-mail
-
-  Scenario Outline: Logs in again (<password>)
-    When I log in with the admin's e-mail and <password>
-    Then the response is refused because the password was wrong
-
-    Examples:
-      | password         |
-      | a wrong password |
-      | password         |
-
-  Scenario: Asks with another e-mail
-    When I log in with an unknown e-mail and a password
-";
-
-    /// The features in `files`, as a run reads them: the order in which
-    /// the feed hands over features and scenarios.
-    fn handed_over(files: &[(&str, &str)]) -> Vec<(String, Vec<(String, usize)>)> {
-        let dir =
-            std::env::temp_dir().join(format!("mc-feed-{}", crate::core::random::random_id(12)));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("feature file");
-        }
-        let found = catalog::discover(&dir, "");
-        assert!(found.parse_errors.is_empty(), "{:?}", found.parse_errors);
-        let feed = Feed {
-            selection: Selection::new(found.scenarios.iter().map(|s| (s, Pick::Run)), ""),
-            ahead: 100,
-            rounds: Rounds::Count(1),
-            waiting: Arc::default(),
-        };
-        let features: Vec<_> = futures::executor::block_on(
-            cucumber::Parser::parse(feed, &dir, cucumber::cli::Empty).collect::<Vec<_>>(),
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-        features
-            .into_iter()
-            .map(|f| {
-                let f = f.expect("parsed");
-                let scenarios = f
-                    .scenarios
-                    .iter()
-                    .map(|s| (s.name.clone(), password_checks(&f, None, s)))
-                    .collect();
-                (f.name, scenarios)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_password_checks_of_a_scenario_count_its_background_and_examples() {
-        let got = handed_over(&[("heavy.feature", HEAVY)]);
-        let [(_, scenarios)] = got.as_slice() else {
-            panic!("one feature: {got:?}");
-        };
-        let checks = |name: &str| scenarios.iter().find(|(n, _)| n == name).map(|(_, c)| *c);
-        assert_eq!(
-            checks("Only the background logs in"),
-            Some(1),
-            "a Then step is no login"
-        );
-        assert_eq!(checks("Logs in again (a wrong password)"), Some(2));
-        assert_eq!(checks("Logs in again (password)"), Some(2));
-        assert_eq!(
-            checks("Asks with another e-mail"),
-            Some(1),
-            "the background's"
-        );
-    }
-
-    #[test]
-    fn files_and_scenarios_with_the_most_password_checks_are_handed_over_first() {
-        // By path the light file comes first.
-        let got = handed_over(&[("a_light.feature", LIGHT), ("b_heavy.feature", HEAVY)]);
-        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Heavy", "Light"]);
-        let order: Vec<usize> = got[0].1.iter().map(|(_, c)| *c).collect();
-        assert_eq!(order, [2, 2, 1, 1], "{:?}", got[0].1);
-        // Equal weights keep the file's order.
-        assert_eq!(got[0].1[0].0, "Logs in again (a wrong password)");
-        assert_eq!(got[0].1[2].0, "Only the background logs in");
-    }
 }

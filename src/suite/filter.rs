@@ -62,8 +62,6 @@ pub struct Selection {
     run: HashSet<Key>,
     /// The scenarios left out on purpose, and why.
     left_out_reasons: HashMap<Key, String>,
-    /// Per feature file, the password checks of the scenarios that run.
-    password_checks: HashMap<PathBuf, usize>,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -85,7 +83,6 @@ impl Selection {
             let key = (s.source.clone(), s.line);
             match pick {
                 Pick::Run => {
-                    *sel.password_checks.entry(s.source.clone()).or_default() += s.password_checks;
                     sel.run.insert(key);
                 }
                 Pick::LeftOut(reason) => {
@@ -95,12 +92,6 @@ impl Selection {
             }
         }
         sel
-    }
-
-    /// How many times the scenarios of `file` that run make the backend
-    /// check the admin's password (what the feed starts first).
-    pub fn password_checks(&self, file: &Path) -> usize {
-        self.password_checks.get(file).copied().unwrap_or_default()
     }
 
     /// Whether the scenario runs; notes it if it is left out on purpose.
