@@ -10,7 +10,10 @@
 //!   130x (9,880) into a temporary folder.
 //! - `suite_real`: the whole suite against the Medusa that
 //!   `MEDUSA_BASE_URL` (with `MEDUSA_ADMIN_EMAIL`, `MEDUSA_ADMIN_PASSWORD`,
-//!   ...) names; skipped with a notice when it is not set.
+//!   ...) names, v1 or v2 (`MEDUSA_DIALECT`, `auto` by default); skipped
+//!   with a notice when it is not set. It times the whole run as the
+//!   command runs it: the preflight, the scenarios and the advisory
+//!   probes (`MEDUSA_ADVISORIES`, `warn` by default).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -164,6 +167,9 @@ fn suite_real(bencher: divan::Bencher) {
         "MEDUSA_JWT_SECRET",
         "MEDUSA_ADMIN_ORIGIN",
         "MEDUSA_CA_CERT",
+        "MEDUSA_DIALECT",
+        "MEDUSA_ADVISORIES",
+        "MEDUSA_CONCURRENCY",
     ]
     .into_iter()
     .filter_map(|k| std::env::var(k).ok().map(|v| (k, v)))

@@ -6,6 +6,8 @@
 //! evidence masked by a redactor that knows every secret they receive.
 //! They never change the contract verdict.
 
+use tokio::sync::OnceCell;
+
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::record::RetriedRequest;
 use crate::core::redact::{Redactor, Secret};
@@ -16,10 +18,12 @@ use crate::suite::world::credentials_body;
 
 mod intrusive;
 
-/// One probe's view of the run: the context and a redactor of its own.
+/// One probe's view of the run: the context, a redactor of its own, and
+/// the admin's access token the probes share ([`admin_token`]).
 struct Probe<'a> {
     ctx: &'a SuiteContext,
     redactor: Redactor,
+    token: OnceCell<Option<Secret>>,
 }
 
 impl Probe<'_> {
@@ -77,6 +81,7 @@ pub async fn probe(ctx: &SuiteContext) {
     let p = Probe {
         ctx,
         redactor: ctx.redactor.scoped(),
+        token: OnceCell::new(),
     };
     // Medusa v2 logs in for a token, and makes a cookie session from it.
     let v2 = ctx.client.dialect().session_from_token;
@@ -88,7 +93,6 @@ pub async fn probe(ctx: &SuiteContext) {
     } else {
         session_fixation(&p).await;
     }
-    logout_revocation(&p).await;
     jwt_secrets(&p).await;
     cors_variants(&p).await;
     if v2 {
@@ -100,6 +104,9 @@ pub async fn probe(ctx: &SuiteContext) {
         text_plain_login(&p).await;
     }
     logged_in_cross_site_post(&p).await;
+    // Last of the probes that use the admin's token: a backend that
+    // revokes it on logout must not leave the others without one.
+    logout_revocation(&p).await;
     if let Some(account) = ctx.advisory.as_ref().and_then(|j| j.probe.clone()) {
         intrusive::probe(&p, &account).await;
     }
@@ -156,6 +163,26 @@ async fn session_fixation(p: &Probe<'_>) -> Option<()> {
     Some(())
 }
 
+/// The admin's access token (JWT) for the probes: the run's shared one
+/// ([`SuiteContext::tokens`], got with a real login by the first scenario
+/// that needed it), else one login of the probes' own, shared by them. A
+/// token is stateless in both contracts, so every probe sees what it
+/// would with a token of its own; the logout probe, which could revoke
+/// it, runs last.
+async fn admin_token(p: &Probe<'_>) -> Option<Secret> {
+    p.token
+        .get_or_init(|| async {
+            let ctx = p.ctx;
+            let shared = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
+            match shared.get() {
+                Some(token) => Some(token.clone()),
+                None => fresh_token(p).await,
+            }
+        })
+        .await
+        .clone()
+}
+
 /// A fresh access token (JWT) of the admin, from the dialect's token route.
 async fn fresh_token(p: &Probe<'_>) -> Option<Secret> {
     let key = p.ctx.client.dialect().token_key;
@@ -177,7 +204,7 @@ fn path(p: &Probe<'_>, call: Call) -> &'static str {
 
 /// V7.4.1 / V7.2.2: a JWT and the API token after a logout made with them.
 async fn logout_revocation(p: &Probe<'_>) {
-    if let Some(token) = fresh_token(p).await {
+    if let Some(token) = admin_token(p).await {
         let auth = Auth::Bearer(token);
         survives(p, auth, "logout-jwt", "the access token (JWT)").await;
     }
@@ -222,7 +249,7 @@ async fn survives(p: &Probe<'_>, auth: Auth, id: &str, what: &str) {
 /// backend's own claims fits either dialect's token.
 async fn jwt_secrets(p: &Probe<'_>) {
     let none = Extra::default();
-    let Some(claims) = fresh_token(p)
+    let Some(claims) = admin_token(p)
         .await
         .and_then(|t| jwt::decode_unverified(t.expose()))
         .map(|(_, claims)| claims)
@@ -328,7 +355,7 @@ pub const HARMLESS_POST: &str = "/admin/orders/order_medusa_conformance_none/can
 async fn logged_in_cross_site_post(p: &Probe<'_>) {
     let none = Extra::default();
     let login = if p.ctx.client.dialect().session_from_token {
-        let Some(token) = fresh_token(p).await else {
+        let Some(token) = admin_token(p).await else {
             return;
         };
         p.send(Call::CreateSession, Auth::Bearer(token), Body::None, &none)
@@ -380,4 +407,87 @@ async fn logged_in_cross_site_post(p: &Probe<'_>) {
     let _ = p
         .send(Call::DeleteSession, Auth::Cookie(cookie), Body::None, &none)
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::core::advisory::{Mode, Severity};
+    use crate::core::contract::V2;
+    use crate::suite::steps::testing::{against_in, ok_json, v2_whoami};
+
+    const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoidSJ9.c2lnbmF0dXJl";
+
+    /// A v2 backend that logs the admin in, opens sessions, and keeps a
+    /// token valid after a logout (as 2.21.2 does).
+    fn v2_backend(method: &str, path: &str) -> (u16, Vec<String>, String) {
+        match (method, path) {
+            ("POST", "/auth/user/emailpass") => ok_json(format!(r#"{{"token":"{TOKEN}"}}"#)),
+            ("POST", "/auth/session") => {
+                let (status, mut headers, body) = ok_json(r#"{"user":{}}"#);
+                headers.push("set-cookie: connect.sid=s%3Aprobe-session.sig; Path=/".into());
+                (status, headers, body)
+            }
+            ("DELETE", "/auth/session") => ok_json(r#"{"success":true}"#),
+            ("GET", "/admin/users/me") => v2_whoami(method, path, ""),
+            _ => (404, Vec::new(), String::new()),
+        }
+    }
+
+    static FRESH: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    static SHARED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    fn noted(log: &Mutex<Vec<String>>, method: &str, path: &str) -> (u16, Vec<String>, String) {
+        log.lock().expect("log").push(format!("{method} {path}"));
+        v2_backend(method, path)
+    }
+
+    fn logins(log: &Mutex<Vec<String>>) -> usize {
+        let log = log.lock().expect("log");
+        log.iter()
+            .filter(|r| *r == "POST /auth/user/emailpass")
+            .count()
+    }
+
+    fn fired(ctx: &SuiteContext) -> Vec<&'static str> {
+        ctx.advisories(Mode::Warn, Severity::Low).ids()
+    }
+
+    #[test]
+    fn without_a_shared_token_the_probes_log_in_once_for_all() {
+        let (_, w) = against_in(
+            &V2,
+            |m, p, _| noted(&FRESH, m, p),
+            async |w| probe(&w.ctx()).await,
+        );
+        assert_eq!(logins(&FRESH), 1, "{:?}", FRESH.lock().expect("log"));
+        // Each probe that needs the token still got it and judged.
+        let ids = fired(&w.ctx());
+        for id in ["jwt-weak-secret", "csrf-logged-in", "logout-jwt"] {
+            assert!(ids.contains(&id), "{id}: {ids:?}");
+        }
+        // The logout with the token comes after every other use of it.
+        let log = FRESH.lock().expect("log");
+        let cross_site = log.iter().position(|r| r.contains("/cancel"));
+        let last_logout = log.iter().rposition(|r| r == "DELETE /auth/session");
+        assert!(cross_site < last_logout, "{log:?}");
+    }
+
+    #[test]
+    fn the_probes_use_the_runs_shared_token() {
+        let (got, w) = against_in(
+            &V2,
+            |m, p, _| noted(&SHARED, m, p),
+            async |w| {
+                let token = w.admin_token("get a token").await.ok();
+                probe(&w.ctx()).await;
+                token
+            },
+        );
+        assert_eq!(got.as_ref().map(Secret::expose), Some(TOKEN));
+        assert_eq!(logins(&SHARED), 1, "{:?}", SHARED.lock().expect("log"));
+        assert!(fired(&w.ctx()).contains(&"logout-jwt"));
+    }
 }
