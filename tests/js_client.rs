@@ -108,6 +108,13 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// The script exited with `code` and said `says`.
+fn expect(out: &Output, code: i32, says: &str) {
+    let all = text(out);
+    assert_eq!(out.status.code(), Some(code), "{all}");
+    assert!(all.contains(says), "{all}");
+}
+
 /// Who the script logs in as, and where.
 struct Target {
     base_url: String,
@@ -243,32 +250,25 @@ fn the_script_goes_red_on_a_backend_that_is_not_the_contract() {
     installed();
     let mut serve = Serve::start(&["--port", "0", "--faults", "forbidden-403"], &[]);
     let t = serve_target(&mut serve, "admin@reference.medusa.test");
-    let out = check(&t, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("differs login.wrongPassword"),
-        "{}",
-        text(&out)
-    );
+    expect(&check(&t, &[]), 1, "differs login.wrongPassword");
     // A fault that is off is not seen.
-    let out = check(&t, &["--fault", "created-201"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("fault created-201 NOT seen"),
-        "{}",
-        text(&out)
+    expect(
+        &check(&t, &["--fault", "created-201"]),
+        1,
+        "fault created-201 NOT seen",
     );
     // A list: each fault is switched on in turn and judged on its own; a
     // name the script does not exercise is refused before anything runs.
-    let out = check(&t, &["--each-fault", "forbidden-403,created-201"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("fault created-201 seen by the client at login.status"),
-        "{}",
-        text(&out)
+    expect(
+        &check(&t, &["--each-fault", "forbidden-403,created-201"]),
+        0,
+        "fault created-201 seen by the client at login.status",
     );
-    let out = check(&t, &["--each-fault", "created-201,not-a-fault"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    expect(
+        &check(&t, &["--each-fault", "created-201,not-a-fault"]),
+        2,
+        "not faults this script exercises: not-a-fault",
+    );
     // Wrong credentials: the client gets 401s, the run is red.
     let wrong = Target {
         password: format!("{}-not-it", t.password),
