@@ -4,7 +4,9 @@ Feature: Credentials are matched exactly
   a character more or less, or surrounding spaces are refused. The e-mail
   is matched as the login feature says (v1: whatever its case). Spaces around
   an API token are HTTP whitespace, trimmed before any server sees them, so
-  they are not a variant.
+  they are not a variant. On v2 logging in starts with the token request
+  itself: there the token step checks the answer the login's identical,
+  refused request got, and the reports say so.
 
   Scenario Outline: A password that is almost the admin's is refused (<variant>)
     When I log in with the admin's e-mail and the password <variant>

@@ -263,13 +263,13 @@ async fn run_scenarios<W: Write + Send + 'static>(
     let recorder = Recorder::new(console, config.path_base.clone());
     let handle = recorder.handle();
     let result = run_suite(config, ctx.clone(), selection, recorder).await;
-    let advisories = advisories(config, &ctx).await;
-    let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
     let mut record = handle.take();
-    record.advisories = advisories;
+    record.advisories = advisories(config, &ctx).await;
+    let retried: Vec<_> = preflight_retry.into_iter().chain(ctx.retried()).collect();
     record.target = describe_target(config, &base_url);
     record.add_left_out(&result.left_out);
     record.attach_retries(&retried);
+    record.attach_reused(&ctx.reused());
     let finished = reports.finish(&record, &redactor);
     let counts = record.counts();
     Ok(Outcome {

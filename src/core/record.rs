@@ -61,6 +61,36 @@ impl RetriedRequest {
     }
 }
 
+/// A step that did not send its request because the scenario's previous
+/// request was byte-identical and refused: the dialect maps two phrases
+/// to one request (v2: "log in" and "request an access token" both start
+/// with `POST /auth/user/emailpass`, same body), so the step's checks ran
+/// on that answer. Shown with its scenario in every report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReusedAnswer {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Where the scenario is.
+    pub key: Option<ScenarioKey>,
+    /// Method and path of the request not sent again.
+    pub request: String,
+}
+
+impl ReusedAnswer {
+    /// One line for the reports.
+    pub fn describe(&self) -> String {
+        let at = self
+            .key
+            .as_ref()
+            .map(|k| format!(", {k}"))
+            .unwrap_or_default();
+        format!(
+            "same request as the previous step on this dialect: {} was not sent again, its answer is checked (scenario: {}{at})",
+            self.request, self.scenario
+        )
+    }
+}
+
 /// A check that failed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedCheck {
@@ -315,6 +345,9 @@ pub struct ScenarioRun {
     pub state: Option<String>,
     /// Requests of this scenario that were answered only after retries.
     pub retried: Vec<RetriedRequest>,
+    /// Steps of this scenario that checked the previous step's answer to
+    /// the same request instead of sending it again.
+    pub reused: Vec<ReusedAnswer>,
     /// Why it was left out, if it was.
     pub left_out: Option<String>,
 }
@@ -360,6 +393,7 @@ impl ScenarioRun {
             failure: None,
             state: None,
             retried: Vec::new(),
+            reused: Vec::new(),
             left_out: Some(l.reason.clone()),
         }
     }
@@ -508,6 +542,16 @@ impl RunRecord {
             match owner {
                 Some(s) => s.retried.push(r.clone()),
                 None => self.retried.push(r.clone()),
+            }
+        }
+    }
+
+    /// Gives each reused answer to its scenario, by key (one without a
+    /// scenario has nothing to be shown with).
+    pub fn attach_reused(&mut self, reused: &[ReusedAnswer]) {
+        for r in reused {
+            if let Some(s) = r.key.as_ref().and_then(|k| self.scenario_mut(k)) {
+                s.reused.push(r.clone());
             }
         }
     }
@@ -682,6 +726,7 @@ mod tests {
             steps: Vec::new(),
             state: None,
             retried: Vec::new(),
+            reused: Vec::new(),
             left_out: None,
         };
         let mut record = RunRecord::default();

@@ -30,6 +30,58 @@ pub struct ScenarioInfo {
     pub name: String,
     /// Every tag that applies (feature, rule, scenario, examples), without `@`.
     pub tags: Vec<String>,
+    /// Its preconditions whose login the run shares (its background's
+    /// included).
+    pub shared: SharedLogins,
+}
+
+/// Which preconditions whose login a run shares a scenario (or a run's
+/// selection) has: the run then fetches the shared token first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedLogins {
+    /// "I have an access token for the admin": the shared token, on
+    /// every dialect.
+    pub token: bool,
+    /// "I am logged in as the admin", "I have logged in a second time in
+    /// another session": sessions opened with the shared token on a
+    /// dialect that opens them from a token (v2); v1 posts the credentials.
+    pub session: bool,
+}
+
+/// The precondition phrase that gets the shared token.
+pub const TOKEN_PRECONDITION: &str = "I have an access token for the admin";
+
+/// The precondition phrases that open a session (v2: with the shared
+/// token).
+pub const SESSION_PRECONDITIONS: [&str; 2] = [
+    "I am logged in as the admin",
+    "I have logged in a second time in another session",
+];
+
+impl SharedLogins {
+    /// The preconditions among `steps` (step texts).
+    pub fn of<'a>(steps: impl IntoIterator<Item = &'a str>) -> SharedLogins {
+        let mut found = SharedLogins::default();
+        for text in steps {
+            found.token |= text == TOKEN_PRECONDITION;
+            found.session |= SESSION_PRECONDITIONS.contains(&text);
+        }
+        found
+    }
+
+    /// Both sets of preconditions together.
+    pub fn with(self, other: SharedLogins) -> SharedLogins {
+        SharedLogins {
+            token: self.token || other.token,
+            session: self.session || other.session,
+        }
+    }
+
+    /// Whether these preconditions use the shared token on a dialect that
+    /// opens sessions from a token (`session_from_token`) or not.
+    pub fn use_the_token(self, session_from_token: bool) -> bool {
+        self.token || (self.session && session_from_token)
+    }
 }
 
 /// A cucumber tag expression (`@login and not @api-token`), parsed.
@@ -223,7 +275,33 @@ mod tests {
             feature: "Login".into(),
             name: name.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            shared: SharedLogins::default(),
         }
+    }
+
+    #[test]
+    fn shared_logins_are_the_precondition_phrases() {
+        let none = SharedLogins::of(["I ask who I am with the session cookie", "I log in"]);
+        assert_eq!(none, SharedLogins::default());
+        let token = SharedLogins::of(["I have an access token for the admin"]);
+        assert_eq!((token.token, token.session), (true, false));
+        for phrase in SESSION_PRECONDITIONS {
+            let session = SharedLogins::of(["x", phrase]);
+            assert_eq!((session.token, session.session), (false, true));
+        }
+        assert_eq!(
+            none.with(token),
+            SharedLogins {
+                token: true,
+                session: false
+            }
+        );
+        let session = SharedLogins::of(["I am logged in as the admin"]);
+        // v1 posts the credentials for a session: only the token is shared.
+        assert!(!session.use_the_token(false));
+        assert!(session.use_the_token(true));
+        assert!(token.use_the_token(false) && token.use_the_token(true));
+        assert!(!none.use_the_token(true));
     }
 
     #[test]

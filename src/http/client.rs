@@ -252,6 +252,27 @@ impl Client {
         })
     }
 
+    /// Whether sending `call` with `auth`, `body` and `extra` now would put
+    /// on the wire exactly what `earlier` (an exchange of this client)
+    /// sent: the same call, method, path, headers (a jar's cookies as the
+    /// jar holds them now) and body.
+    pub fn sends_again(
+        &self,
+        earlier: &Exchange,
+        call: Call,
+        auth: &Auth,
+        body: &Body,
+        extra: &Extra,
+    ) -> bool {
+        self.prepare(call, auth, body, extra).is_ok_and(|p| {
+            earlier.call == call
+                && earlier.method == p.method_name
+                && earlier.path == p.path
+                && earlier.request_headers == p.headers
+                && earlier.request_body == p.body
+        })
+    }
+
     /// The URL, method, headers and body of `call`, with what `extra` adds.
     fn prepare(
         &self,
@@ -446,5 +467,88 @@ mod tests {
             vec![("authorization".to_owned(), "Basic c2tfYWJjOg==".to_owned())]
         );
         assert_eq!(v1.speaking(&V2).dialect().name, "v2");
+    }
+
+    /// A v2 client, and the exchange of a token request it sent with
+    /// password `pw` (refused).
+    fn v2_token_request(pw: &str) -> (Client, Exchange) {
+        let settings = ClientSettings {
+            base_url: Url::parse("http://h:1").unwrap(),
+            ca_cert_pem: None,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            max_retries: 0,
+        };
+        let v2 = Client::new(&settings, &crate::core::contract::V2).unwrap();
+        let p = v2
+            .prepare(Call::GetToken, &Auth::None, &body(pw), &Extra::default())
+            .unwrap();
+        let earlier = Exchange {
+            call: Call::GetToken,
+            method: p.method_name.to_owned(),
+            path: p.path.to_owned(),
+            request_headers: p.headers,
+            request_body: p.body,
+            status: 401,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            truncated: false,
+            retries: 0,
+        };
+        (v2, earlier)
+    }
+
+    fn body(pw: &str) -> Body {
+        Body::Json(serde_json::json!({"email": "a@b.co", "password": pw}))
+    }
+
+    #[test]
+    fn only_the_same_bytes_are_sent_again() {
+        use crate::core::redact::Secret;
+        let (v2, earlier) = v2_token_request("pw-1");
+        let none = Extra::default();
+        let again =
+            |auth: &Auth, b: &Body, e: &Extra| v2.sends_again(&earlier, Call::GetToken, auth, b, e);
+        assert!(again(&Auth::None, &body("pw-1"), &none));
+        assert!(!again(&Auth::None, &body("pw-2"), &none));
+        let bearer = Auth::Bearer(Secret::new("a-token"));
+        assert!(!again(&bearer, &body("pw-1"), &none));
+        let origin = Extra {
+            headers: vec![("origin".to_owned(), "https://elsewhere.test".to_owned())],
+            ..Extra::default()
+        };
+        assert!(!again(&Auth::None, &body("pw-1"), &origin));
+        // v1 sends a login and a token request to two routes.
+        let v1 = v2.speaking(&crate::core::contract::V1);
+        for call in [Call::GetToken, Call::CreateSession] {
+            assert!(!v1.sends_again(&earlier, call, &Auth::None, &body("pw-1"), &none));
+        }
+    }
+
+    #[test]
+    fn a_jar_that_now_holds_a_cookie_sends_other_bytes() {
+        let (v2, earlier) = v2_token_request("pw-1");
+        let jar = Jar::new();
+        let browser = Extra {
+            jar: Some(jar.clone()),
+            ..Extra::default()
+        };
+        let again = || {
+            v2.sends_again(
+                &earlier,
+                Call::GetToken,
+                &Auth::None,
+                &body("pw-1"),
+                &browser,
+            )
+        };
+        assert!(again(), "an empty jar adds nothing");
+        let mut set = HeaderMap::new();
+        set.append(
+            "set-cookie",
+            HeaderValue::from_static("connect.sid=s1; Path=/"),
+        );
+        jar.keep(&v2.url_of(Call::GetToken), &set);
+        assert!(!again(), "the cookie goes with the request now");
     }
 }

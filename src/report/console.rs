@@ -285,6 +285,12 @@ pub fn summary(out: &mut dyn Write, outcome: &Outcome, elapsed: Duration) {
     // Every attempt first, then one line per retried request.
     lines.extend(outcome.retried.iter().flat_map(|r| r.attempts()));
     lines.extend(outcome.retried.iter().map(|r| r.describe()));
+    let reused: usize = outcome.record.scenarios().map(|s| s.reused.len()).sum();
+    if reused > 0 {
+        lines.push(format!(
+            "reused: {reused} step(s) checked the answer their scenario's previous step got to the same request, not sent again (this dialect sends both phrases as one request; the reports name each)"
+        ));
+    }
     lines.extend(problem_lines(outcome));
     lines.extend(stress_lines(outcome));
     lines.extend(advisory_lines(&outcome.record.advisories));
@@ -662,5 +668,28 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("error: no scenario ran"), "{t}");
+    }
+
+    #[test]
+    fn answers_checked_again_are_counted() {
+        use crate::core::record::ReusedAnswer;
+        let mut o = Outcome {
+            passed: 3,
+            record: sample(),
+            ..Outcome::default()
+        };
+        assert!(!text(&o).contains("reused:"), "none yet");
+        let reused = ReusedAnswer {
+            scenario: "S".into(),
+            key: None,
+            request: "POST /auth/user/emailpass".into(),
+        };
+        o.record.features[0].scenarios[0].reused = vec![reused.clone(), reused.clone()];
+        o.record.features[1].scenarios[0].reused = vec![reused];
+        let t = text(&o);
+        assert!(
+            t.lines().any(|l| l.starts_with("reused: 3 step(s) checked the answer their scenario's previous step got to the same request, not sent again")),
+            "{t}"
+        );
     }
 }

@@ -69,6 +69,7 @@ fn scenario(feature_id: &str, sc: &ScenarioRun) -> Value {
         None => sc.name.clone(),
     };
     let mut notes: Vec<String> = sc.retried.iter().map(|r| r.describe()).collect();
+    notes.extend(sc.reused.iter().map(|r| r.describe()));
     if let Some(reason) = &sc.left_out {
         notes.push(skipped_message(reason));
     }

@@ -250,6 +250,9 @@ fn scenario(out: &mut String, h: &Html<'_>, s: &ScenarioRun) {
     for r in &s.retried {
         let _ = writeln!(out, "<p class=\"retried\">{}</p>", h.text(&r.describe()));
     }
+    for r in &s.reused {
+        let _ = writeln!(out, "<p class=\"reused\">{}</p>", h.text(&r.describe()));
+    }
     out.push_str("</div>\n</details>\n");
 }
 

@@ -166,6 +166,7 @@ fn failed_at(sc: &ScenarioRun, s: &StepRun) -> String {
 /// The steps, one line each, and the state of a failed scenario.
 fn system_out(sc: &ScenarioRun) -> String {
     let mut lines: Vec<String> = sc.steps.iter().map(step_line).collect();
+    lines.extend(sc.reused.iter().map(|x| x.describe()));
     if let Some(state) = &sc.state {
         lines.push(format!("state: {state}"));
     }

@@ -267,6 +267,7 @@ pub(crate) mod tests {
             failure: failure.map(Into::into),
             state: failure.map(|_| "AuthWorld { session_cookie: Some([REDACTED]) }".into()),
             retried: vec![],
+            reused: vec![],
             left_out: None,
         }
     }
@@ -357,6 +358,53 @@ pub(crate) mod tests {
         assert_eq!(r.retried.len(), 1, "the preflight's stays with the run");
         let c = r.counts();
         assert_eq!((c.passed, c.failed, c.left_out), (1, 1, 1));
+    }
+
+    #[test]
+    fn reused_answers_go_to_their_scenario_by_key_and_into_each_report() {
+        use crate::core::record::ReusedAnswer;
+        let mut r = sample();
+        let reused = |key: Option<ScenarioKey>| ReusedAnswer {
+            scenario: "Same name".into(),
+            key,
+            request: "POST /auth/user/emailpass".into(),
+        };
+        let b7 = ScenarioKey {
+            path: "features/b.feature".into(),
+            line: 7,
+        };
+        r.attach_reused(&[reused(Some(b7)), reused(None)]);
+        let counts: Vec<usize> = r.scenarios().map(|s| s.reused.len()).collect();
+        assert_eq!(
+            counts.iter().sum::<usize>(),
+            1,
+            "one without a key is dropped"
+        );
+        let b = r
+            .scenarios()
+            .find(|s| s.key.line == 7)
+            .expect("b.feature:7");
+        assert_eq!(b.reused.len(), 1);
+        let line = b.reused[0].describe();
+        assert_eq!(
+            line,
+            "same request as the previous step on this dialect: POST /auth/user/emailpass was not sent again, \
+             its answer is checked (scenario: Same name, features/b.feature:7)"
+        );
+        let none = Redactor::new();
+        assert_eq!(junit::junit_xml(&r, &none).matches(&line).count(), 1);
+        assert_eq!(
+            cucumber_json::cucumber_json(&r, &none)
+                .matches(&line)
+                .count(),
+            1
+        );
+        assert_eq!(
+            html::html_report(&r, &none)
+                .matches("class=\"reused\"")
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -296,6 +296,7 @@ fn planned(
         failure: None,
         state: None,
         retried: Vec::new(),
+        reused: Vec::new(),
         left_out: None,
     }
 }

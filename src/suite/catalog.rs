@@ -8,7 +8,7 @@ use std::path::Path;
 use cucumber::gherkin;
 
 use crate::core::record::relative_path;
-use crate::core::select::{ScenarioInfo, test_names};
+use crate::core::select::{ScenarioInfo, SharedLogins, test_names};
 use crate::suite::feed;
 
 /// What the feature files hold.
@@ -89,6 +89,13 @@ fn scenarios(f: &gherkin::Feature, root: &Path, path_base: &str) -> Vec<(String,
                 .chain(&s.tags)
                 .cloned()
                 .collect();
+            let steps = f
+                .background
+                .iter()
+                .chain(rule.and_then(|r| r.background.as_ref()))
+                .flat_map(|b| &b.steps)
+                .chain(&s.steps)
+                .map(|step| step.value.as_str());
             let info = ScenarioInfo {
                 test_name: String::new(),
                 source: source.clone(),
@@ -97,6 +104,7 @@ fn scenarios(f: &gherkin::Feature, root: &Path, path_base: &str) -> Vec<(String,
                 feature: f.name.clone(),
                 name: s.name.clone(),
                 tags,
+                shared: SharedLogins::of(steps),
             };
             (stem.clone(), info)
         })
@@ -131,6 +139,21 @@ mod tests {
             .filter(|s| s.name.starts_with("A malformed login request"))
             .collect();
         assert!(outline.len() > 1 && outline[0].line != outline[1].line);
+        // The shared logins of the preconditions, the background's included.
+        let shared = |name: &str| {
+            let s = c.scenarios.iter().find(|s| s.name == name).expect(name);
+            (s.shared.token, s.shared.session)
+        };
+        assert_eq!(shared(&login.name), (false, false));
+        assert_eq!(shared("Logging out ends the cookie session"), (false, true));
+        assert_eq!(
+            shared("A bearer access token keeps working after the cookie session ends"),
+            (true, true)
+        );
+        assert_eq!(
+            shared("A token refreshed with a bearer token is a new token the backend accepts"),
+            (true, false)
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::core::advisory::{self, Advisories};
 use crate::core::credentials::{Credentials, ProbeAccount};
 use crate::core::exchange::Exchange;
 use crate::core::latency::Latencies;
-use crate::core::record::{FailedCheck, RetriedRequest};
+use crate::core::record::{FailedCheck, RetriedRequest, ReusedAnswer};
 use crate::core::redact::{Redactor, Secret};
 use crate::http::Client;
 
@@ -43,6 +43,7 @@ pub struct SuiteContext {
     advisories: Mutex<Advisories>,
     failures: Mutex<Vec<FailedCheck>>,
     retried: Mutex<Vec<RetriedRequest>>,
+    reused: Mutex<Vec<ReusedAnswer>>,
 }
 
 impl SuiteContext {
@@ -62,6 +63,7 @@ impl SuiteContext {
             advisories: Mutex::new(Advisories::default()),
             failures: Mutex::new(Vec::new()),
             retried: Mutex::new(Vec::new()),
+            reused: Mutex::new(Vec::new()),
         }
     }
 
@@ -113,6 +115,19 @@ impl SuiteContext {
         if let Ok(mut r) = self.retried.lock() {
             r.push(retried);
         }
+    }
+
+    /// Notes a step that checked its scenario's previous answer to the
+    /// same request instead of sending it again.
+    pub fn record_reused(&self, reused: ReusedAnswer) {
+        if let Ok(mut r) = self.reused.lock() {
+            r.push(reused);
+        }
+    }
+
+    /// Every reused answer so far.
+    pub fn reused(&self) -> Vec<ReusedAnswer> {
+        self.reused.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// Notes that `check` failed in `scenario`.

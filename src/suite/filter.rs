@@ -18,7 +18,7 @@ use crate::core::record::{
     LeftOutScenario, NO_ADMIN_ORIGIN, NO_API_TOKEN, NO_JWT_SECRET, ONLY_V1, ONLY_V2, StepRecord,
     relative_path,
 };
-use crate::core::select::{Pick, ScenarioInfo};
+use crate::core::select::{Pick, ScenarioInfo, SharedLogins};
 
 /// The scenarios a run left out, noted by its filter. Clones share the list.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +62,8 @@ pub struct Selection {
     run: HashSet<Key>,
     /// The scenarios left out on purpose, and why.
     left_out_reasons: HashMap<Key, String>,
+    /// The shared logins of the scenarios that run.
+    shared: SharedLogins,
     /// The folder feature paths are shown relative to (as cucumber's
     /// writers show them).
     pub path_base: String,
@@ -83,6 +85,7 @@ impl Selection {
             let key = (s.source.clone(), s.line);
             match pick {
                 Pick::Run => {
+                    sel.shared = sel.shared.with(s.shared);
                     sel.run.insert(key);
                 }
                 Pick::LeftOut(reason) => {
@@ -92,6 +95,12 @@ impl Selection {
             }
         }
         sel
+    }
+
+    /// The preconditions whose login the run shares, among the scenarios
+    /// that run.
+    pub fn shared_logins(&self) -> SharedLogins {
+        self.shared
     }
 
     /// Whether the scenario runs; notes it if it is left out on purpose.

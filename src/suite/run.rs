@@ -60,6 +60,7 @@ where
 {
     let left_out = selection.left_out.clone();
     let path_base = selection.path_base.clone();
+    let first_login = first_login(&ctx, &selection);
     let waiting = Arc::new(Waiting::default());
     let fail_fast = settings.fail_fast;
     let feed = Feed {
@@ -92,7 +93,8 @@ where
     if settings.fail_fast {
         cucumber = cucumber.fail_fast();
     }
-    let writer = cucumber.run(settings.features.clone()).await;
+    // Polled first, so its request goes out before the scenarios' own.
+    let ((), writer) = futures::join!(first_login, cucumber.run(settings.features.clone()));
     let writer = &writer.0;
     let stats = writer.scenarios_stats();
     SuiteResult {
@@ -101,6 +103,21 @@ where
         skipped: stats.skipped,
         errors: writer.parsing_errors() + writer.hook_errors(),
         left_out: left_out.take(),
+    }
+}
+
+/// The shared token's login, when the scenarios that run use it
+/// ([`AuthWorld::fetch_admin_token`]); else nothing.
+fn first_login(ctx: &Arc<SuiteContext>, selection: &Selection) -> impl Future<Output = ()> + use<> {
+    let session_from_token = ctx.client.dialect().session_from_token;
+    let ctx = selection
+        .shared_logins()
+        .use_the_token(session_from_token)
+        .then(|| ctx.clone());
+    async move {
+        if let Some(ctx) = ctx {
+            AuthWorld::fetch_admin_token(ctx).await;
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::core::contract::Call;
 use crate::core::echo::echoed_secret;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
-use crate::core::record::{RetriedRequest, ScenarioKey};
+use crate::core::record::{RetriedRequest, ReusedAnswer, ScenarioKey};
 use crate::core::redact::{Redactor, Secret};
 use crate::http::{Extra, Jar};
 use crate::suite::context::SuiteContext;
@@ -53,6 +53,28 @@ pub struct AuthWorld {
     pub(super) jar: Jar,
     /// The origin of the last cross-origin request.
     pub(super) origin: Option<String>,
+    /// The scenario's last request, when it was a refused token request,
+    /// and the phrase that sent it (see [`AuthWorld::request_token`]).
+    refused: Option<(TokenStep, Exchange)>,
+    /// A world of no scenario (the run's first login): its failures are
+    /// nobody's, and are not recorded.
+    quiet: bool,
+}
+
+/// The name the run's first login goes by (see
+/// [`AuthWorld::fetch_admin_token`]).
+const FIRST_LOGIN: &str = "(the shared token, fetched before the scenarios)";
+
+/// The two phrases that send a token request: "log in" on a dialect
+/// whose login starts with one (v2), and "request an access token". v1
+/// sends them to two routes; v2 sends both as `POST /auth/user/emailpass`
+/// with the same body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenStep {
+    /// "log in": the token request a session is then opened with.
+    LogIn,
+    /// "request an access token".
+    RequestToken,
 }
 
 // Printed by cucumber at high verbosity: names what the scenario holds,
@@ -72,6 +94,10 @@ impl std::fmt::Debug for AuthWorld {
             .field("access_token", &self.access_token)
             .field("jar", &self.jar)
             .field("origin", &self.origin)
+            .field(
+                "refused_token_request",
+                &self.refused.as_ref().map(|(step, _)| step),
+            )
             .finish()
     }
 }
@@ -108,9 +134,26 @@ impl AuthWorld {
 
     /// Records a failure for the run's summary and renders it redacted.
     pub(super) fn fail(&self, f: Failure) -> StepFailure {
-        let ctx = self.ctx();
-        ctx.record_failure(&self.scenario, &f.check);
+        if !self.quiet {
+            self.ctx().record_failure(&self.scenario, &f.check);
+        }
         StepFailure(f.render(&self.redactor))
+    }
+
+    /// Fetches the run's shared admin token ([`AuthWorld::admin_token`])
+    /// before any scenario asks for it, so that its login is the run's
+    /// first request: on Medusa v2 every precondition waits for it, and a
+    /// login sent after the first scenarios' own logins would queue behind
+    /// their password hashes. The login is checked as a precondition's is;
+    /// a failure is nobody's: nothing is kept or recorded, and the first
+    /// scenario that needs the token logs in itself and reports its own.
+    pub async fn fetch_admin_token(ctx: Arc<SuiteContext>) {
+        let mut w = AuthWorld {
+            quiet: true,
+            ..AuthWorld::default()
+        };
+        w.attach(ctx, FIRST_LOGIN, ScenarioKey::default());
+        let _ = w.admin_token("log in before the scenarios").await;
     }
 
     /// A failure of the scenario itself (a phrase it cannot do).
@@ -148,6 +191,8 @@ impl AuthWorld {
         extra: &Extra,
     ) -> Result<&Exchange, StepFailure> {
         let ctx = self.ctx();
+        // Another request goes out: the refused one is no longer the last.
+        self.refused = None;
         let started = std::time::Instant::now();
         let sent = ctx
             .client
@@ -214,14 +259,72 @@ impl AuthWorld {
                 .await?
                 .clone());
         }
-        let ex = self
-            .send_with(Call::GetToken, Auth::None, body, extra)
-            .await?
-            .clone();
+        let ex = self.request_token(TokenStep::LogIn, body, extra).await?;
         let Some(token) = self.token_in(&ex).filter(|_| ex.status == 200) else {
             return Ok(ex);
         };
         self.open_session(token, extra).await
+    }
+
+    /// Sends the token request of `step` with `body` (and what `extra`
+    /// adds), unless the scenario's last request was this very request,
+    /// sent by the other phrase and refused (4xx): then that answer is
+    /// this step's too, checked again as every answer is, and the run notes
+    /// that it was not sent again. A backend gets the same bytes either way
+    /// (v2 sends both phrases as one request), and a refusal left nothing
+    /// behind to tell the two apart; an answer that is not a refusal, any
+    /// request in between, or the same phrase twice sends it for real.
+    /// Saves one password check (scrypt on Medusa v2) per such pair.
+    pub(super) async fn request_token(
+        &mut self,
+        step: TokenStep,
+        body: Body,
+        extra: &Extra,
+    ) -> Result<Exchange, StepFailure> {
+        let ctx = self.ctx();
+        if let Some((earlier_step, earlier)) = self.refused.take()
+            && earlier_step != step
+            && ctx
+                .client
+                .sends_again(&earlier, Call::GetToken, &Auth::None, &body, extra)
+        {
+            return self.check_again(earlier);
+        }
+        let ex = self
+            .send_with(Call::GetToken, Auth::None, body, extra)
+            .await?
+            .clone();
+        if (400..500).contains(&ex.status) {
+            self.refused = Some((step, ex.clone()));
+        }
+        Ok(ex)
+    }
+
+    /// Takes `earlier`, the previous step's refused answer to the same
+    /// request, as this step's answer: the checks every answer gets (a
+    /// secret echoed, the route row) run on it again, and the run notes
+    /// that the request was not sent again.
+    fn check_again(&mut self, earlier: Exchange) -> Result<Exchange, StepFailure> {
+        let ctx = self.ctx();
+        ctx.record_reused(ReusedAnswer {
+            scenario: self.scenario.clone(),
+            key: self.key.clone(),
+            request: earlier.request_line(),
+        });
+        let dialect = ctx.client.dialect();
+        let echoed = echoed_secret(
+            &earlier,
+            &ctx.admin_password,
+            ctx.api_token.as_ref(),
+            dialect.api_token_header,
+        );
+        let row = answer::route_row(dialect, &earlier);
+        self.last = Some(earlier.clone());
+        if let Some(f) = echoed {
+            return Err(self.fail(f));
+        }
+        row.map_err(|f| self.fail(f))?;
+        Ok(earlier)
     }
 
     /// Opens a session with `token` as a bearer (v2's `POST /auth/session`,
@@ -920,6 +1023,172 @@ mod tests {
         });
         let err = err.expect("a refused precondition fails");
         assert!(err.contains("could not log in"), "{err}");
+    }
+
+    static V2_TOKEN_REQUESTS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
+    /// A v2 backend that refuses every token request (and counts them)
+    /// and answers whoami with 401.
+    fn v2_counts_refusals(_: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        let (_, headers, _) = ok_json("");
+        match path {
+            "/auth/user/emailpass" => {
+                V2_TOKEN_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (
+                    401,
+                    headers,
+                    r#"{"type":"unauthorized","message":"Invalid email or password"}"#.to_owned(),
+                )
+            }
+            _ => (401, headers, r#"{"message":"Unauthorized"}"#.to_owned()),
+        }
+    }
+
+    #[test]
+    fn only_the_other_phrases_identical_refused_last_request_is_checked_again() {
+        use crate::core::contract::V2;
+        use crate::suite::steps::testing::against_in;
+        use TokenStep::{LogIn, RequestToken};
+        let body = |pw: &str| credentials_body(EMAIL, &Secret::new(pw));
+        let none = Extra::default();
+        // How many token requests each sequence sends, and how many
+        // answers it checks again.
+        let count = |steps: Vec<(TokenStep, &'static str, bool)>| {
+            let before = V2_TOKEN_REQUESTS.load(std::sync::atomic::Ordering::SeqCst);
+            let (statuses, w) = against_in(&V2, v2_counts_refusals, async |w| {
+                let mut statuses = Vec::new();
+                for (step, pw, whoami_first) in steps {
+                    if whoami_first {
+                        let _ = w.send(Call::GetSession, Auth::None, Body::None).await;
+                    }
+                    let ex = w.request_token(step, body(pw), &none).await;
+                    statuses.push(ex.map(|e| e.status).ok());
+                }
+                statuses
+            });
+            assert!(statuses.iter().all(|s| *s == Some(401)), "{statuses:?}");
+            let sent = V2_TOKEN_REQUESTS.load(std::sync::atomic::Ordering::SeqCst) - before;
+            (sent, w.ctx().reused().len())
+        };
+        // The pair, in either order: one request.
+        assert_eq!(
+            count(vec![(LogIn, "pw-1", false), (RequestToken, "pw-1", false)]),
+            (1, 1)
+        );
+        assert_eq!(
+            count(vec![(RequestToken, "pw-1", false), (LogIn, "pw-1", false)]),
+            (1, 1)
+        );
+        // The same phrase twice, another body, a request in between: sent.
+        assert_eq!(
+            count(vec![(LogIn, "pw-1", false), (LogIn, "pw-1", false)]),
+            (2, 0)
+        );
+        assert_eq!(
+            count(vec![(LogIn, "pw-1", false), (RequestToken, "pw-2", false)]),
+            (2, 0)
+        );
+        assert_eq!(
+            count(vec![(LogIn, "pw-1", false), (RequestToken, "pw-1", true)]),
+            (2, 0)
+        );
+        // An answer is checked again once: a third step sends again.
+        assert_eq!(
+            count(vec![
+                (LogIn, "pw-1", false),
+                (RequestToken, "pw-1", false),
+                (LogIn, "pw-1", false)
+            ]),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn an_answer_checked_again_fails_as_it_would_when_sent() {
+        use crate::core::contract::V2;
+        // A refusal that echoes the password back: both steps fail on it.
+        let refused = Exchange {
+            call: Call::GetToken,
+            method: "POST".into(),
+            path: "/auth/user/emailpass".into(),
+            ..json(
+                401,
+                &format!(r#"{{"type":"unauthorized","message":"wrong: {PASSWORD}"}}"#),
+            )
+        };
+        let mut w = crate::suite::steps::testing::world_speaking(
+            "http://127.0.0.1:9/",
+            crate::suite::steps::testing::ORIGIN,
+            &V2,
+        );
+        w.ctx().redactor.add(PASSWORD);
+        let err = w.check_again(refused).expect_err("the echo check runs");
+        let shown = err.to_string();
+        assert!(
+            shown.contains("carries back the admin's password"),
+            "{shown}"
+        );
+        assert!(!shown.contains(PASSWORD), "{shown}");
+        assert_eq!(w.last.as_ref().map(|e| e.status), Some(401));
+        assert_eq!(w.ctx().reused().len(), 1);
+    }
+
+    static FIRST_TOKEN_REQUESTS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+    static FIRST_REFUSED_REQUESTS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
+    #[test]
+    fn the_first_login_fetches_the_token_the_scenarios_then_share() {
+        let gives = |_: &str, _: &str, _: &str| {
+            FIRST_TOKEN_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ok_json(format!(r#"{{"access_token":"{CANNED_TOKEN}"}}"#))
+        };
+        let (got, w) = against(gives, async |w| {
+            AuthWorld::fetch_admin_token(w.ctx()).await;
+            let fetched = FIRST_TOKEN_REQUESTS.load(std::sync::atomic::Ordering::SeqCst);
+            let token = w.admin_token("get a token").await.ok();
+            (fetched, token)
+        });
+        assert_eq!(got.0, 1, "fetched before any scenario asked");
+        assert_eq!(got.1.as_ref().map(Secret::expose), Some(CANNED_TOKEN));
+        assert_eq!(
+            FIRST_TOKEN_REQUESTS.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the scenario took it"
+        );
+        assert_eq!(w.redactor().mask(CANNED_TOKEN), MASK);
+        assert!(w.ctx().failures().is_empty());
+    }
+
+    #[test]
+    fn a_refused_first_login_is_nobodys_failure_and_the_scenario_logs_in_itself() {
+        let refuses = |_: &str, _: &str, _: &str| {
+            FIRST_REFUSED_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (
+                401,
+                vec!["content-type: text/plain; charset=utf-8".to_owned()],
+                "Unauthorized".to_owned(),
+            )
+        };
+        let (err, w) = against(refuses, async |w| {
+            AuthWorld::fetch_admin_token(w.ctx()).await;
+            assert!(w.ctx().failures().is_empty(), "nothing recorded");
+            w.admin_token("get a token")
+                .await
+                .err()
+                .map(|f| f.to_string())
+        });
+        assert!(err.expect("refused").contains("could not get a token"));
+        assert_eq!(
+            FIRST_REFUSED_REQUESTS.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "the scenario asked again"
+        );
+        let failures = w.ctx().failures();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].scenario, "unit");
     }
 
     static TOKEN_REQUESTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -9,7 +9,7 @@ use crate::core::exchange::Exchange;
 use crate::suite::world::{AuthWorld, StepResult};
 
 #[then(regex = r"^the response status is (\d{3})$")]
-async fn status_is(w: &mut AuthWorld, expected: u16) -> StepResult {
+pub(super) async fn status_is(w: &mut AuthWorld, expected: u16) -> StepResult {
     check::status(w.last()?, expected).map_err(|f| w.fail(f))
 }
 

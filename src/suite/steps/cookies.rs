@@ -11,7 +11,7 @@ use crate::core::cookies::session_cookie_problems;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::redact::Secret;
 use crate::http::Extra;
-use crate::suite::world::{AuthWorld, StepFailure, StepResult, credentials_body};
+use crate::suite::world::{AuthWorld, StepFailure, StepResult, TokenStep, credentials_body};
 
 impl AuthWorld {
     /// What a browser's request carries besides the call: its cookies.
@@ -53,7 +53,9 @@ async fn browser_login(w: &mut AuthWorld, verb: String, what: String) -> StepRes
         let extra = w.browser();
         w.log_in_with(body, &extra).await?
     } else {
-        w.browser_send(Call::GetToken, body).await?
+        let extra = w.browser();
+        w.request_token(TokenStep::RequestToken, body, &extra)
+            .await?
     };
     if ex.call == Call::CreateSession
         && ex.status == 200

@@ -81,6 +81,123 @@ mod tests {
         )
     }
 
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::core::contract::{Call, Dialect, V1, V2};
+    use crate::suite::steps::common::status_is;
+    use crate::suite::steps::login::no_logged_in_session;
+    use crate::suite::steps::testing::{against_in, ok_json};
+    use crate::suite::steps::token::no_access_token;
+    use crate::suite::world::AuthWorld;
+
+    /// One row of the credentials outline, every step run even after one
+    /// fails (cucumber stops there): each step's verdict, in order.
+    async fn outline_row(w: &mut AuthWorld) -> Vec<bool> {
+        let how = "with one more character";
+        vec![
+            with_password_variant(w, "log in".into(), how.into())
+                .await
+                .is_ok(),
+            status_is(w, 401).await.is_ok(),
+            no_logged_in_session(w).await.is_ok(),
+            with_password_variant(w, "request an access token".into(), how.into())
+                .await
+                .is_ok(),
+            status_is(w, 401).await.is_ok(),
+            no_access_token(w).await.is_ok(),
+        ]
+    }
+
+    /// The outline row against `reply`: each step's verdict, the world,
+    /// and how many requests `sent` counted.
+    fn row_against(
+        dialect: &'static Dialect,
+        reply: crate::suite::steps::testing::Reply,
+        sent: &AtomicUsize,
+    ) -> (Vec<bool>, AuthWorld, usize) {
+        let before = sent.load(Ordering::SeqCst);
+        let (verdicts, w) = against_in(dialect, reply, async |w| outline_row(w).await);
+        (verdicts, w, sent.load(Ordering::SeqCst) - before)
+    }
+
+    static V2_REFUSED: AtomicUsize = AtomicUsize::new(0);
+    static V1_REFUSED: AtomicUsize = AtomicUsize::new(0);
+    static V2_LET_IN: AtomicUsize = AtomicUsize::new(0);
+
+    /// Medusa v2 refusing a wrong password.
+    fn v2_refuses(_: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        V2_REFUSED.fetch_add(1, Ordering::SeqCst);
+        let (_, headers, _) = ok_json("");
+        if path != "/auth/user/emailpass" {
+            return (500, Vec::new(), String::new());
+        }
+        let body = r#"{"type":"unauthorized","message":"Invalid email or password"}"#;
+        (401, headers, body.to_owned())
+    }
+
+    #[test]
+    fn on_v2_the_token_step_checks_the_logins_identical_refused_request() {
+        let (verdicts, w, sent) = row_against(&V2, v2_refuses, &V2_REFUSED);
+        assert_eq!(verdicts, [true; 6], "every step passes");
+        assert_eq!(sent, 1, "one request for the pair");
+        let last = w.last.as_ref().expect("an answer");
+        assert_eq!((last.call, last.status), (Call::GetToken, 401));
+        let reused = w.ctx().reused();
+        assert_eq!(reused.len(), 1, "{reused:?}");
+        assert_eq!(reused[0].request, "POST /auth/user/emailpass");
+        assert!(
+            reused[0]
+                .describe()
+                .starts_with("same request as the previous step on this dialect: POST /auth/user/emailpass was not sent again"),
+            "{}",
+            reused[0].describe()
+        );
+    }
+
+    /// Medusa v1 refusing a wrong password, on both routes.
+    fn v1_refuses(_: &str, _: &str, _: &str) -> (u16, Vec<String>, String) {
+        V1_REFUSED.fetch_add(1, Ordering::SeqCst);
+        refuses("", "", "")
+    }
+
+    #[test]
+    fn on_v1_the_login_and_the_token_request_are_each_sent() {
+        let (verdicts, w, sent) = row_against(&V1, v1_refuses, &V1_REFUSED);
+        assert_eq!(verdicts, [true; 6]);
+        assert_eq!(sent, 2, "a login and a token request");
+        assert_eq!(
+            w.last.as_ref().map(|e| e.path.as_str()),
+            Some("/admin/auth/token")
+        );
+        assert!(w.ctx().reused().is_empty());
+    }
+
+    /// A v2 backend that takes any password: a token, and a session for it.
+    fn v2_lets_anyone_in(method: &str, path: &str, _: &str) -> (u16, Vec<String>, String) {
+        match (method, path) {
+            ("POST", "/auth/user/emailpass") => {
+                V2_LET_IN.fetch_add(1, Ordering::SeqCst);
+                ok_json(r#"{"token":"eyJh.eyJh.c2ln"}"#)
+            }
+            ("POST", "/auth/session") => ok_json(
+                r#"{"user":{"actor_id":"user_01","actor_type":"user","auth_identity_id":"authid_01",
+                "auth_provider":"emailpass","mfa_enabled":false,"mfa_challenge_completed_at":null,
+                "app_metadata":{"user_id":"user_01"},"user_metadata":{},"iat":1,"exp":2}}"#,
+            ),
+            _ => (404, Vec::new(), String::new()),
+        }
+    }
+
+    #[test]
+    fn a_v2_backend_that_takes_the_variant_fails_both_steps() {
+        let (verdicts, w, sent) = row_against(&V2, v2_lets_anyone_in, &V2_LET_IN);
+        // Each step's own status check fails, and the token step's
+        // no-token check: the token request was sent, not reused.
+        assert_eq!(verdicts, [true, false, true, true, false, false]);
+        assert_eq!(sent, 2, "an accepted login is not a refusal to reuse");
+        assert!(w.ctx().reused().is_empty());
+    }
+
     #[test]
     fn each_password_variant_is_sent_and_masked() {
         for (how, expected) in [

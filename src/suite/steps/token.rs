@@ -26,7 +26,7 @@ async fn refresh(w: &mut AuthWorld, phrase: String) -> StepResult {
 }
 
 #[then("the response does not contain an access token")]
-async fn no_access_token(w: &mut AuthWorld) -> StepResult {
+pub(super) async fn no_access_token(w: &mut AuthWorld) -> StepResult {
     let ex = w.last()?;
     let keys = ex.json().ok().is_some_and(|v| {
         ["access_token", "accessToken", "token"]

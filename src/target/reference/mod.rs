@@ -18,6 +18,7 @@ pub use session::URI_COMPONENT;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
@@ -114,10 +115,17 @@ impl ReferenceConfig {
 }
 
 /// A running reference backend. Dropping it stops the server.
-#[derive(Debug)]
 pub struct ReferenceServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    backend: Arc<Backend>,
+}
+
+// Its backend holds the accounts' secrets: only the address is shown.
+impl std::fmt::Debug for ReferenceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReferenceServer({})", self.addr)
+    }
 }
 
 impl ReferenceServer {
@@ -125,7 +133,8 @@ impl ReferenceServer {
     pub async fn start(config: ReferenceConfig) -> std::io::Result<ReferenceServer> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let app = router(Arc::new(Backend::new(config)));
+        let backend = Arc::new(Backend::new(config));
+        let app = router(backend.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -137,12 +146,20 @@ impl ReferenceServer {
         Ok(ReferenceServer {
             addr,
             shutdown: Some(tx),
+            backend,
         })
     }
 
     /// Where it listens.
     pub fn base_url(&self) -> Url {
         Url::parse(&format!("http://{}", self.addr)).expect("a socket address makes a URL")
+    }
+
+    /// How many passwords it has checked against an account's: what a
+    /// real Medusa hashes (v2: scrypt, most of a run's cost), a login or
+    /// token request with a known e-mail and a non-empty password.
+    pub fn password_checks(&self) -> usize {
+        self.backend.password_checks.load(Ordering::SeqCst)
     }
 }
 
@@ -203,6 +220,8 @@ struct Backend {
     v2: bool,
     /// Fixes the advisories a conformant backend can fix.
     hardened: bool,
+    /// Passwords checked against an account's.
+    password_checks: AtomicUsize,
 }
 
 /// Who a request is, after the session, bearer and API-token strategies.
@@ -253,6 +272,7 @@ impl Backend {
             faults: RwLock::new(cfg.faults),
             v2: cfg.v2,
             hardened: cfg.hardened,
+            password_checks: AtomicUsize::new(0),
         }
     }
 
@@ -278,6 +298,7 @@ impl Backend {
 
     /// Whether `password` is the `right` one (or passes for it, under a fault).
     fn password_matches(&self, right: &str, password: &str) -> bool {
+        self.password_checks.fetch_add(1, Ordering::SeqCst);
         right == password
             || self.on(Fault::AcceptWrongPassword)
             || (self.on(Fault::PasswordCaseInsensitive)
