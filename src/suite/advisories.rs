@@ -174,7 +174,7 @@ async fn admin_token(p: &Probe<'_>) -> Option<Secret> {
         .get_or_init(|| async {
             let ctx = p.ctx;
             let shared = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
-            match shared.get() {
+            match shared.token.get() {
                 Some(token) => Some(token.clone()),
                 None => fresh_token(p).await,
             }

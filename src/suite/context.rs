@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
@@ -159,8 +160,23 @@ impl SuiteContext {
 /// (rows that the logout and token scenarios check), and each session
 /// opened from it is a session of its own. Every scenario about logging in
 /// or about credentials still logs in for real.
+///
+/// With the token goes the user it stands for, on a dialect whose login
+/// answer does not carry the user (v2): every session opened from the one
+/// token is that token's user's, so the first precondition asks whoami and
+/// the others compare with its answer instead of asking again.
 #[derive(Default)]
-pub struct TokenCache(Mutex<HashMap<[u8; 32], Arc<OnceCell<Secret>>>>);
+pub struct TokenCache(Mutex<HashMap<[u8; 32], Arc<SharedLogin>>>);
+
+/// What one credentials' shared login gives the run (see [`TokenCache`]).
+#[derive(Default)]
+pub struct SharedLogin {
+    /// The access token, once a login succeeded.
+    pub token: OnceCell<Secret>,
+    /// The user the token stands for, once a session opened with it said
+    /// who it is (only where the login answer does not say it).
+    pub user: OnceCell<Value>,
+}
 
 // The keys are digests of credentials and the values tokens: neither is
 // printed.
@@ -172,10 +188,10 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    /// The cell holding the token of `email` and `password` (empty until
-    /// a login for them succeeds; a failed login leaves it empty, so the
-    /// next scenario tries again and reports its own failure).
-    pub fn cell(&self, email: &str, password: &Secret) -> Arc<OnceCell<Secret>> {
+    /// The shared login of `email` and `password` (empty until a login for
+    /// them succeeds; a failed login leaves it empty, so the next scenario
+    /// tries again and reports its own failure).
+    pub fn cell(&self, email: &str, password: &Secret) -> Arc<SharedLogin> {
         let mut h = Sha256::new();
         h.update(email.as_bytes());
         h.update([0]);

@@ -352,6 +352,7 @@ impl AuthWorld {
         let cell = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
         let me = &mut *self;
         let token = cell
+            .token
             .get_or_try_init(move || async move {
                 let body = credentials_body(&ctx.admin_email, &ctx.admin_password);
                 let ex = me.send(Call::GetToken, Auth::None, body).await?.clone();
@@ -420,6 +421,29 @@ impl AuthWorld {
         check::status(&me, 200).map_err(|f| self.fail(precondition(f, "ask who logged in")))?;
         let body = check::json_body(&me).map_err(|f| self.fail(f))?;
         Ok(body["user"].clone())
+    }
+
+    /// The user a precondition's admin login `ex` (with JSON `body`)
+    /// logged in: in its body (v1), or, where sessions are opened with the
+    /// run's shared token (v2), the user that token stands for, asked of
+    /// whoami once per run by the first precondition (see
+    /// [`crate::suite::context::TokenCache`]).
+    pub(super) async fn admin_user(
+        &mut self,
+        ex: &Exchange,
+        body: &Value,
+    ) -> Result<Value, StepFailure> {
+        if self.login_answer_has_the_user() || !self.ctx().client.dialect().session_from_token {
+            return self.user_of_login(ex, body).await;
+        }
+        let ctx = self.ctx();
+        let cell = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
+        let me = &mut *self;
+        Ok(cell
+            .user
+            .get_or_try_init(move || async move { me.user_of_login(ex, body).await })
+            .await?
+            .clone())
     }
 
     /// The dialect's session cookie values `ex` sets.

@@ -45,7 +45,7 @@ pub(super) async fn send_verb(
 async fn logged_in(w: &mut AuthWorld) -> StepResult {
     let (ex, body) = w.admin_login("log in as the admin").await?;
     w.session_cookie = Some(w.required_cookie(&ex)?);
-    w.login_user = Some(w.user_of_login(&ex, &body).await?);
+    w.login_user = Some(w.admin_user(&ex, &body).await?);
     Ok(())
 }
 
@@ -264,6 +264,65 @@ mod tests {
         });
         assert!(r.is_ok());
         assert_eq!(w.session_cookie.unwrap().expose(), "s%3Acanned.sig");
+    }
+
+    static V2_WHOAMIS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    /// A Medusa v2 that gives a token, opens sessions with it and counts
+    /// whoamis.
+    fn v2_counting(method: &str, path: &str, body: &str) -> (u16, Vec<String>, String) {
+        match (method, path) {
+            ("POST", "/auth/user/emailpass") => {
+                ok_json(r#"{"token":"eyJhbGciOiJIUzI1NiJ9.e30.c2ln"}"#)
+            }
+            ("POST", "/auth/session") => (
+                200,
+                vec![
+                    "content-type: application/json; charset=utf-8".to_owned(),
+                    "set-cookie: connect.sid=s%3Av2.sig; Path=/; HttpOnly".to_owned(),
+                ],
+                r#"{"user":{"actor_id":"user_01M8SY5","actor_type":"user","auth_identity_id":"authid_01",
+                "auth_provider":"emailpass","app_metadata":{"user_id":"user_01M8SY5"},"user_metadata":{},
+                "iat":1796058255,"exp":1796144655}}"#
+                    .to_owned(),
+            ),
+            ("GET", "/admin/users/me") => {
+                V2_WHOAMIS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                crate::suite::steps::testing::v2_whoami(method, path, body)
+            }
+            _ => (500, Vec::new(), String::new()),
+        }
+    }
+
+    #[test]
+    fn on_v2_the_first_precondition_asks_who_the_shared_token_is_and_the_others_know() {
+        use crate::core::contract::V2;
+        use crate::core::record::ScenarioKey;
+        let (users, w) = crate::suite::steps::testing::against_in(&V2, v2_counting, async |w| {
+            logged_in(w).await.expect("first precondition");
+            // Another scenario of the same run: its own world, the run's context.
+            let mut other = AuthWorld::default();
+            other.attach(w.ctx(), "other", ScenarioKey::default());
+            logged_in(&mut other).await.expect("second precondition");
+            (
+                w.login_user.clone(),
+                other.login_user.clone(),
+                other.session_cookie.clone(),
+            )
+        });
+        assert_eq!(V2_WHOAMIS.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let (first, second, cookie) = users;
+        assert_eq!(
+            first.as_ref().map(|u| u["id"].clone()),
+            Some("user_01M8SY5".into())
+        );
+        assert_eq!(second, first);
+        assert_eq!(
+            cookie.map(|c| c.expose().to_owned()).as_deref(),
+            Some("s%3Av2.sig")
+        );
+        // The first precondition's last exchange is its own session's.
+        assert_eq!(w.last.map(|e| e.path), Some("/auth/session".to_owned()));
     }
 
     #[test]
