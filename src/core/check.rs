@@ -62,6 +62,12 @@ impl Failure {
         self
     }
 
+    /// Attaches the exchange the check looked at, when there is one.
+    pub fn with_exchange_if(mut self, ex: Option<&Exchange>) -> Self {
+        self.exchange = ex.cloned();
+        self
+    }
+
     /// Attaches an expected/actual pair, shown as a diff.
     pub fn with_diff(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
         self.diff = Some((expected.into(), actual.into()));
@@ -321,6 +327,17 @@ mod tests {
         assert!(text.contains("expected status 200, got 401"), "{text}");
         assert!(!text.contains("hunter22"), "{text}");
         assert!(text.contains("-200\n+401"), "{text}");
+    }
+
+    #[test]
+    fn an_exchange_is_attached_only_when_there_is_one() {
+        let ex = exchange(401, "text/plain", "Unauthorized");
+        let f = Failure::new("c", "s").with_exchange_if(Some(&ex));
+        assert_eq!(f.exchange.map(|e| e.status), Some(401));
+        let f = Failure::new("c", "s")
+            .with_exchange(&ex)
+            .with_exchange_if(None);
+        assert!(f.exchange.is_none());
     }
 
     #[test]

@@ -6,8 +6,8 @@
 use cucumber::{given, then};
 use serde_json::{Value, json};
 
-use crate::core::check::{self, Failure};
-use crate::core::contract::{Call, SchemaName};
+use crate::core::check::Failure;
+use crate::core::contract::Call;
 use crate::core::exchange::{Auth, Body, Exchange};
 use crate::core::jwt;
 use crate::core::redact::Secret;
@@ -174,18 +174,24 @@ async fn secret_is_right(w: &mut AuthWorld) -> StepResult {
     ))
 }
 
-/// The access token of the last response, and its claims.
-fn token_claims(w: &AuthWorld) -> Result<(Exchange, Value), StepFailure> {
-    let ex = w.last()?.clone();
-    let dialect = w.ctx().client.dialect();
-    let schema = dialect.schema_for(SchemaName::AdminBearerAuthRes, ex.call);
-    let body = check::schema(&ex, schema).map_err(|f| w.fail(f))?;
-    let token = body[dialect.token_key].as_str().unwrap_or_default();
-    match jwt::decode_unverified(token) {
-        Some((_, claims)) => Ok((ex, claims)),
+/// The scenario's access token (the one its steps send as "the access
+/// token": from its own login or token request, or the run's shared one)
+/// and its claims, with the exchange that carried it when that is the
+/// last one (the shared token's login is no exchange of this scenario).
+fn token_claims(w: &AuthWorld) -> Result<(Option<Exchange>, Value), StepFailure> {
+    let Some(token) = w.access_token.clone() else {
+        return Err(w.scenario_error("this scenario has no access token yet"));
+    };
+    let carried = w
+        .last()
+        .ok()
+        .filter(|ex| w.token_in(ex).is_some_and(|t| t.expose() == token.expose()))
+        .cloned();
+    match jwt::decode_unverified(token.expose()) {
+        Some((_, claims)) => Ok((carried, claims)),
         None => Err(w.fail(
             Failure::new("access token is a JWT", "the access token is not a JWT")
-                .with_exchange(&ex),
+                .with_exchange_if(carried.as_ref()),
         )),
     }
 }
@@ -206,7 +212,7 @@ async fn no_secret_claims(w: &mut AuthWorld) -> StepResult {
                 found.join("; ")
             ),
         )
-        .with_exchange(&ex),
+        .with_exchange_if(ex.as_ref()),
     ))
 }
 
@@ -272,7 +278,7 @@ async fn exact_claims(w: &mut AuthWorld, list: String, key: String, value: Strin
             "access token claims",
             format!("the access token's claims are not the contract's ({list}, {key} \"{value}\")"),
         )
-        .with_exchange(&ex)
+        .with_exchange_if(ex.as_ref())
         .with_diff(expected, actual),
     ))
 }
@@ -293,7 +299,7 @@ async fn token_lifetime(w: &mut AuthWorld, secs: i64) -> StepResult {
             "access token lifetime",
             format!("the access token lives {actual} s (exp - iat), not {secs} s"),
         )
-        .with_exchange(&ex)
+        .with_exchange_if(ex.as_ref())
         .with_diff(secs.to_string(), actual),
     ))
 }
@@ -562,10 +568,47 @@ mod tests {
         json(200, &json!({ "access_token": token }).to_string())
     }
 
+    /// A world that got a token with `claims` in its last answer and holds
+    /// it as its access token, as the token steps leave it.
+    fn holding(claims: Value) -> AuthWorld {
+        let ex = token_answer(claims);
+        let token = ex.json().unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut w = with_last(world(), ex);
+        w.access_token = Some(Secret::new(token));
+        w
+    }
+
+    #[test]
+    fn claim_checks_read_the_held_token_and_show_its_answer_only_if_last() {
+        let good = json!({"user_id": "usr_1", "domain": "admin", "iat": 100, "exp": 186_500});
+        let leaky = json!({"user_id": "usr_1", "email": "admin@medusa-test.com"});
+        // No token held: the step cannot check anything.
+        let mut w = with_last(world(), token_answer(good.clone()));
+        assert!(run(token_lifetime(&mut w, 186_400)).is_err());
+        // A shared token (no answer of this scenario carried it) is read.
+        let mut w = world();
+        w.access_token = Some(Secret::new(jwt::sign_hs256(&good, b"k")));
+        assert!(run(token_lifetime(&mut w, 186_400)).is_ok());
+        // The held token is read, not the last answer's.
+        let mut w = holding(leaky.clone());
+        w.last = Some(token_answer(good.clone()));
+        assert!(run(no_secret_claims(&mut w)).is_err());
+        let (carried, _) = token_claims(&w).unwrap();
+        assert!(carried.is_none(), "the last answer did not carry it");
+        // Its answer is shown when it is the last one.
+        let w = holding(leaky);
+        let (carried, claims) = token_claims(&w).unwrap();
+        assert_eq!(carried.map(|ex| ex.status), Some(200));
+        assert_eq!(claims["user_id"], "usr_1");
+    }
+
     #[test]
     fn claim_checks_read_the_access_token() {
         let good = json!({"user_id": "usr_1", "domain": "admin", "iat": 100, "exp": 186_500});
-        let mut w = with_last(world(), token_answer(good.clone()));
+        let mut w = holding(good.clone());
         assert!(run(no_secret_claims(&mut w)).is_ok());
         assert!(
             run(exact_claims(
@@ -582,7 +625,7 @@ mod tests {
 
         let mut leaky = good.clone();
         leaky["email"] = json!("admin@medusa-test.com");
-        let mut w = with_last(world(), token_answer(leaky));
+        let mut w = holding(leaky);
         assert!(run(no_secret_claims(&mut w)).is_err());
         assert!(
             run(exact_claims(
@@ -598,7 +641,7 @@ mod tests {
         store["domain"] = json!("store");
         assert!(
             run(exact_claims(
-                &mut with_last(world(), token_answer(store)),
+                &mut holding(store),
                 V1_CLAIMS.into(),
                 "domain".into(),
                 "admin".into(),
@@ -607,11 +650,12 @@ mod tests {
         );
         let mut no_iat = good;
         no_iat.as_object_mut().unwrap().remove("iat");
-        let mut w = with_last(world(), token_answer(no_iat));
+        let mut w = holding(no_iat);
         assert!(run(token_lifetime(&mut w, 186_400)).is_err());
 
-        let not_jwt = json(200, r#"{"access_token":"abc"}"#);
-        assert!(run(no_secret_claims(&mut with_last(world(), not_jwt))).is_err());
+        let mut not_jwt = with_last(world(), json(200, r#"{"access_token":"abc"}"#));
+        not_jwt.access_token = Some(Secret::new("abc"));
+        assert!(run(no_secret_claims(&mut not_jwt)).is_err());
     }
 
     #[test]
