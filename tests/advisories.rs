@@ -14,12 +14,10 @@
 //! production mode (the documented differences).
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod serve_support;
 mod support;
-
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 
 /// What the default reference (and real Medusa 1.20.11 over http, dev
 /// mode) fires.
@@ -47,13 +45,7 @@ const MEDUSA_1_20_11: &[&str] = &[
 const CONTRACT_BOUND: &[&str] = &["content-type", "logout-api-token", "logout-jwt"];
 
 fn run(vars: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+    support::binary()
         .env("MEDUSA_TARGET", "reference")
         .env("MEDUSA_COLOR", "never")
         .envs(vars.iter().copied())

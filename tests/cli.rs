@@ -9,9 +9,11 @@
 //! parser; what differs (a filter that selects nothing) is tested
 //! in-process through `cli::test_harness_main`.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -19,29 +21,17 @@ use std::time::Duration;
 
 use medusa_conformance::cli::test_harness_main;
 use medusa_conformance::exit;
+use support::console;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
-
-/// Runs the binary with only `vars` of the MEDUSA_* environment set.
+/// Runs the binary with only `vars` of the MEDUSA_* environment set (and
+/// no `DOCKER_HOST`).
 fn run(vars: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") || k == "DOCKER_HOST" || k == "NO_COLOR" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(vars.iter().copied())
+    support::binary()
+        .env_remove("DOCKER_HOST")
+        .envs(vars.iter().copied())
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The `name: test` lines of a terse listing.
@@ -52,7 +42,7 @@ fn listed(vars: &[(&str, &str)], args: &[&str]) -> Vec<String> {
     let mut all = vec!["--list", "--format", "terse"];
     all.extend_from_slice(args);
     let out = run(vars, &all);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", console(&out));
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     stdout
         .lines()
@@ -187,7 +177,7 @@ fn an_unknown_argument_exits_2() {
 #[test]
 fn secrets_are_never_taken_from_argv() {
     let out = run(&[], &["--base-url", "http://h:1", "--password", "hunter22"]);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(
         all.contains("--password-file") && !all.contains("hunter22"),
@@ -208,8 +198,8 @@ fn a_password_file_serves_a_url_target() {
         &[("MEDUSA_TIMEOUT_MS", "300")],
         &["--base-url", &url, "--email", "a@b.co"],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("MEDUSA_ADMIN_PASSWORD is not (nor --password-file)"));
+    assert_eq!(out.status.code(), Some(2), "{}", console(&out));
+    assert!(console(&out).contains("MEDUSA_ADMIN_PASSWORD is not (nor --password-file)"));
     // ...with the file it is complete, and the run reaches the backend
     // (which never answers: exit 3 after the timeout).
     let out = run(
@@ -224,9 +214,9 @@ fn a_password_file_serves_a_url_target() {
         ],
     );
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", console(&out));
     assert!(connections.load(Ordering::SeqCst) >= 1);
-    assert!(!text(&out).contains("from-a-file"));
+    assert!(!console(&out).contains("from-a-file"));
 }
 
 // ---- listing and selection -------------------------------------------------
@@ -238,7 +228,7 @@ fn list_prints_every_scenario_and_sends_nothing() {
     // A URL target without credentials: a listing needs none.
     let out = run(&[], &["--base-url", &url, "--list"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", console(&out));
     let lines: Vec<&str> = stdout.lines().collect();
     let tests: Vec<&str> = lines
         .iter()
@@ -314,7 +304,7 @@ fn tag_expressions_names_and_filters_select() {
     );
     // A bad expression is a configuration error.
     let out = run(&[], &["--list", "--tags", "@login and"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", console(&out));
 }
 
 #[test]
@@ -322,7 +312,7 @@ fn a_tag_expression_run_runs_what_the_list_shows() {
     let expr = "@login and not @api-token and not @v2";
     let expected = listed(&[], &["--tags", expr]).len();
     let out = run(&[], &["--tags", expr, "-v"]);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert_eq!(verdict(&all), (expected, 0, 0), "{all}");
 }
@@ -332,9 +322,9 @@ fn fail_fast_stops_after_the_first_failure() {
     // This fault fails every scenario that reads a JSON body.
     let vars = [("MEDUSA_REFERENCE_FAULTS", "json-as-text-plain")];
     let out = run(&vars, &["--concurrency", "1"]);
-    let (_, failed_all, _) = verdict(&text(&out));
+    let (_, failed_all, _) = verdict(&console(&out));
     let out = run(&vars, &["--concurrency", "1", "--fail-fast"]);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     let (passed, failed, _) = verdict(&all);
     assert_eq!(failed, 1, "{all}");
@@ -365,7 +355,7 @@ fn output_flags_drive_the_reports_and_the_console() {
     );
     let report = std::fs::read_to_string(&html);
     let _ = std::fs::remove_dir_all(&dir);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     let report = report.unwrap_or_else(|e| panic!("no HTML report ({e}): {all}"));
     assert!(
@@ -409,7 +399,7 @@ fn nextest_lists_and_runs_each_scenario_in_its_own_process() {
                     let mut bad = Vec::new();
                     for name in chunk {
                         let out = run(no_probes, &[name.as_str(), "--exact", "--nocapture"]);
-                        let all = text(&out);
+                        let all = console(&out);
                         if out.status.code() != Some(0) || verdict(&all) != (1, 0, 0) {
                             bad.push(format!("{name}: {:?}\n{all}", out.status.code()));
                         }
@@ -437,7 +427,7 @@ fn a_failing_scenario_is_a_failing_test_with_its_report() {
         &[("MEDUSA_REFERENCE_FAULTS", "whoami-other-user")],
         &[name, "--exact", "--nocapture"],
     );
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("check failed: same user"), "{all}");
     assert!(
@@ -494,7 +484,7 @@ fn a_filter_that_selects_nothing() {
     assert_eq!(code, exit::OK);
     // ...while the binary, a release gate, is red when nothing ran.
     let out = run(&[], &["redact"]);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("no scenario ran"), "{all}");
 }
@@ -513,7 +503,7 @@ fn libtest_flags_are_accepted_by_a_run() {
             "never",
         ],
     );
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert_eq!(
         verdict(&all).0,
@@ -538,7 +528,7 @@ fn a_listing_with_a_feature_that_does_not_parse_is_red() {
     .unwrap();
     let out = run(&[], &["--list", "--features", dir.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&dir);
-    let all = text(&out);
+    let all = console(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
         all.contains("logout::") && all.contains("error: a feature file does not parse"),

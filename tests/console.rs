@@ -5,6 +5,8 @@
 //! bar with counts shows and the statuses are coloured; `NO_COLOR` takes
 //! the colours away; a pipe gets plain lines and no escape code at all.
 
+mod support;
+
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -12,18 +14,12 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 const SCENARIOS: usize = 76;
 
 /// The binary with only `vars` of the MEDUSA_* (and colour) environment.
 fn command(vars: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") || k == "NO_COLOR" || k == "TERM" {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::binary();
+    cmd.env_remove("TERM");
     // The reference speaks v1: its @v2 scenarios would be left out, with
     // a notice these tests of the plain output do not expect.
     cmd.env("MEDUSA_TAGS", "not @v2");

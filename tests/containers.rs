@@ -18,8 +18,6 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
-
 /// A full run: image start-up (about 20 s here) plus the suite. Generous:
 /// these machines are noisy.
 const FULL_RUN_LIMIT: Duration = Duration::from_secs(400);
@@ -86,23 +84,7 @@ fn assert_nothing_leaked(before: &Census, what: &str) {
 
 /// The binary, configured for the container target and nothing else.
 fn harness(envs: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for var in [
-        "MEDUSA_BASE_URL",
-        "MEDUSA_ADMIN_EMAIL",
-        "MEDUSA_ADMIN_PASSWORD",
-        "MEDUSA_API_TOKEN",
-        "MEDUSA_FEATURES",
-        "MEDUSA_TAGS",
-        "MEDUSA_IMAGE",
-        "MEDUSA_POSTGRES_IMAGE",
-        "MEDUSA_CONTAINER_TIMEOUT_SECS",
-        "MEDUSA_CONTAINER_TLS",
-        "MEDUSA_REFERENCE_FAULTS",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = support::binary();
     cmd.env("MEDUSA_TARGET", "container");
     for (k, v) in envs {
         cmd.env(k, v);
@@ -757,9 +739,7 @@ fn auto_recognises_a_real_medusa_v2_and_the_suite_passes_on_it() {
         ))
         .unwrap_or_else(|e| panic!("medusa v2 did not start: {e}"));
     let mut cmd = harness(&[]);
-    for var in ["MEDUSA_TARGET", "MEDUSA_DIALECT"] {
-        cmd.env_remove(var);
-    }
+    cmd.env_remove("MEDUSA_TARGET");
     cmd.env("MEDUSA_BASE_URL", backend.base_url().as_str())
         .env("MEDUSA_ADMIN_EMAIL", backend.admin_email())
         .env("MEDUSA_ADMIN_PASSWORD", backend.admin_password().expose())

@@ -14,8 +14,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -23,40 +22,15 @@ use std::time::{Duration, Instant};
 
 use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 use scraper::{ElementRef, Html, Selector};
-
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "medusa-conformance-html-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use support::{console, scratch};
 
 /// Runs the binary with only `vars` of the MEDUSA_* environment set.
 fn run(vars: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") || k == "NO_COLOR" {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::binary();
     // The reference speaks v1: its @v2 scenarios would be left out.
     cmd.env("MEDUSA_TAGS", "not @v2");
     cmd.envs(vars.iter().copied());
     cmd.output().expect("the binary runs")
-}
-
-fn console(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn sel(css: &str) -> Selector {
@@ -102,7 +76,7 @@ fn external_references(doc: &Html) -> Vec<String> {
 
 #[test]
 fn a_failing_run_has_a_readable_self_contained_report() {
-    let dir = scratch("failing");
+    let dir = scratch("html", "failing");
     let html = dir.join("report.html");
     let out = run(&[
         ("MEDUSA_REFERENCE_FAULTS", "whoami-other-user"),
@@ -198,7 +172,7 @@ fn a_failing_run_has_a_readable_self_contained_report() {
 
 #[test]
 fn a_passing_run_has_no_failure_section() {
-    let dir = scratch("passing");
+    let dir = scratch("html", "passing");
     let html = dir.join("report.html");
     let out = run(&[("MEDUSA_HTML", html.to_str().unwrap())]);
     assert_eq!(out.status.code(), Some(0), "{}", console(&out));
@@ -276,7 +250,7 @@ fn same_named_scenarios_in_two_files_never_mix() {
         .expect("reference backend");
     let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
     let (port, dropped) = proxy(upstream, Duration::from_secs(60));
-    let dir = scratch("twins");
+    let dir = scratch("html", "twins");
     let features = dir.join("features");
     std::fs::create_dir_all(&features).unwrap();
     std::fs::write(features.join("a.feature"), TWIN_A).unwrap();

@@ -22,7 +22,8 @@ use std::sync::Mutex;
 
 use sha2::{Digest as _, Sha256};
 
-use serve_support::{BIN, Serve, generated_secrets, http, listening, set_faults};
+use serve_support::{Serve, generated_secrets, http, listening, set_faults};
+use support::{BIN, console};
 
 fn client_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/js-v1")
@@ -80,7 +81,7 @@ fn installed() -> PathBuf {
             .expect("npm runs");
         if !out.status.success() {
             let _ = std::fs::remove_dir_all(&aside);
-            panic!("npm ci failed:\n{}", text(&out));
+            panic!("npm ci failed:\n{}", console(&out));
         }
         if std::fs::rename(&aside, &cache).is_err() {
             // Another process's install is in place: the same tree.
@@ -100,17 +101,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// The script exited with `code` and said `says`.
 fn expect(out: &Output, code: i32, says: &str) {
-    let all = text(out);
+    let all = console(out);
     assert_eq!(out.status.code(), Some(code), "{all}");
     assert!(all.contains(says), "{all}");
 }
@@ -128,12 +121,8 @@ struct Target {
 fn check(t: &Target, args: &[&str]) -> Output {
     let mut cmd = Command::new("node");
     cmd.arg("check.js").args(args).current_dir(installed());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("MEDUSA_BASE_URL", &t.base_url)
+    support::without_medusa_env(&mut cmd)
+        .env("MEDUSA_BASE_URL", &t.base_url)
         .env("MEDUSA_ADMIN_EMAIL", &t.email)
         .env("MEDUSA_ADMIN_PASSWORD", &t.password)
         .env("MEDUSA_API_TOKEN", &t.api_token)
@@ -145,7 +134,7 @@ fn check(t: &Target, args: &[&str]) -> Output {
 /// The faults the script exercises, and the ones it says it cannot.
 fn script_faults(t: &Target) -> (Vec<String>, Vec<String>) {
     let out = check(t, &["--list-faults"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", console(&out));
     let (mut on, mut off) = (Vec::new(), Vec::new());
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         if let Some(name) = line.strip_prefix("exercised ") {
@@ -197,8 +186,8 @@ fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
     let mut serve = Serve::start(&["--port", "0"], &[]);
     let t = serve_target(&mut serve, "admin@reference.medusa.test");
     let out = check(&t, &[]);
-    assert!(out.status.success(), "contract run:\n{}", text(&out));
-    assert!(text(&out).contains("the client saw what a real Medusa 1.20.11 gives"));
+    assert!(out.status.success(), "contract run:\n{}", console(&out));
+    assert!(console(&out).contains("the client saw what a real Medusa 1.20.11 gives"));
 
     let (exercised, not_exercised) = script_faults(&t);
     let named: BTreeSet<String> = exercised.iter().chain(&not_exercised).cloned().collect();
@@ -212,7 +201,7 @@ fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
     // switch) and must see every one; it switches them off at the end.
     set_faults(serve.addr, &["forbidden-403"]);
     let out = check(&t, &["--each-fault", &exercised.join(",")]);
-    let all = text(&out);
+    let all = console(&out);
     assert!(out.status.success(), "{all}");
     for fault in &exercised {
         assert!(
@@ -224,7 +213,7 @@ fn the_js_client_sees_the_contract_and_every_fault_through_serve() {
     assert!(
         again.status.success(),
         "faults off again:\n{}",
-        text(&again)
+        console(&again)
     );
 
     let (code, output, addr) = serve.stop(libc::SIGTERM);
@@ -309,14 +298,18 @@ fn the_js_client_sees_the_same_from_a_real_medusa_and_from_serve() {
     assert!(
         real_out.status.success(),
         "real Medusa:\n{}",
-        text(&real_out)
+        console(&real_out)
     );
 
     let mut serve = Serve::start(&["--port", "0", "--admin-email", &real.email], &[]);
     let mut t = serve_target(&mut serve, &real.email);
     t.admin_origin = real.admin_origin.clone();
     let serve_out = check(&t, &[]);
-    assert!(serve_out.status.success(), "serve:\n{}", text(&serve_out));
+    assert!(
+        serve_out.status.success(),
+        "serve:\n{}",
+        console(&serve_out)
+    );
     assert_eq!(observations(&real_out), observations(&serve_out));
     let (_, head, body) = http(serve.addr, "GET", "/health", &[], "");
     assert_eq!(real_health, (health_type(&head), body), "GET /health");

@@ -11,14 +11,13 @@
 //!
 //! The unit tests at the bottom prove the search can go red.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use regex::Regex;
-
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 
 /// The admin password: a space, `+`, `/`, `%`, quotes, a backslash, XML
 /// specials and a non-ASCII letter, so that every encoding differs.
@@ -137,23 +136,11 @@ fn context(text: &str, at: usize) -> String {
 
 /// One run's every output: (where, text).
 fn run(name: &str, faults: &str) -> (Option<i32>, Vec<(String, String)>) {
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "medusa-conformance-leak-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = support::scratch("leak", name);
     let junit = dir.join("junit.xml");
     let json = dir.join("cucumber.json");
     let html = dir.join("report.html");
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = support::binary()
         .env("MEDUSA_TARGET", "reference")
         .env("MEDUSA_REFERENCE_ADMIN_PASSWORD", PASSWORD)
         .env("MEDUSA_REFERENCE_API_TOKEN", API_TOKEN)

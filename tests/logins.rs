@@ -6,13 +6,13 @@
 //! of sending it again; every report names each such step. v1 sends its
 //! login and its token request to two routes, each for real.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 use scraper::{Html, Selector};
-
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+use support::{console, scratch};
 
 /// What a step that checked its previous step's answer says in a report.
 const REUSED: &str = "same request as the previous step on this dialect: POST /auth/user/emailpass was not sent again, its answer is checked";
@@ -28,26 +28,10 @@ const ALMOST: &str = "A password that is almost the admin's is refused (";
 /// good, wrong vs unknown). The claims scenario reads the shared token.
 const V2_CHECKS: usize = 16;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "medusa-conformance-logins-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// Runs the binary against `server` (seeded with `rc`), with only `vars`
 /// besides of the MEDUSA_* environment set.
 fn run(server: &ReferenceServer, rc: &ReferenceConfig, vars: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") || k == "NO_COLOR" {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::binary();
     cmd.env("MEDUSA_BASE_URL", server.base_url().as_str())
         .env("MEDUSA_ADMIN_EMAIL", &rc.admin_email)
         .env("MEDUSA_ADMIN_PASSWORD", rc.admin_password.expose())
@@ -60,14 +44,6 @@ fn run(server: &ReferenceServer, rc: &ReferenceConfig, vars: &[(&str, &str)]) ->
     cmd.output().expect("the binary runs")
 }
 
-fn console(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn a_v2_run_checks_each_password_once_and_says_which_answers_it_checked_again() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -78,7 +54,7 @@ fn a_v2_run_checks_each_password_once_and_says_which_answers_it_checked_again() 
     let server = rt
         .block_on(ReferenceServer::start(rc.clone()))
         .expect("reference backend");
-    let dir = scratch("v2");
+    let dir = scratch("logins", "v2");
     let (junit, json, html) = (dir.join("j.xml"), dir.join("c.json"), dir.join("r.html"));
     let out = run(
         &server,

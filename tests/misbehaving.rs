@@ -8,7 +8,7 @@ mod support;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -18,40 +18,17 @@ const EXIT_CONTRACT: i32 = 1;
 const EXIT_CONFIG: i32 = 2;
 const EXIT_UNREACHABLE: i32 = 3;
 
-/// Every variable the harness reads, so the developer's environment does
-/// not leak into a case.
-const VARS: &[&str] = &[
-    "MEDUSA_BASE_URL",
-    "MEDUSA_ADMIN_EMAIL",
-    "MEDUSA_ADMIN_PASSWORD",
-    "MEDUSA_API_TOKEN",
-    "MEDUSA_JWT_SECRET",
-    "MEDUSA_ADMIN_ORIGIN",
-    "MEDUSA_REQUIRE_ALL",
-    "MEDUSA_CA_CERT",
-    "MEDUSA_TARGET",
-    "MEDUSA_REFERENCE_FAULTS",
-    "MEDUSA_FEATURES",
-    "MEDUSA_CONCURRENCY",
-    "MEDUSA_TIMEOUT_MS",
-    "MEDUSA_MAX_RETRIES",
-    "MEDUSA_TAGS",
-    "MEDUSA_JUNIT",
-    "MEDUSA_CUCUMBER_JSON",
-];
-
 struct Run {
     code: i32,
     output: String,
     took: Duration,
 }
 
-/// Runs the harness binary with `env`, killing it after `limit`.
+/// Runs the harness binary with `env` (and no other `MEDUSA_*` variable, so
+/// the developer's environment does not leak into a case), killing it after
+/// `limit`.
 fn harness(env: &[(&str, &str)], limit: Duration) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medusa-conformance"));
-    for v in VARS {
-        cmd.env_remove(v);
-    }
+    let mut cmd = support::binary();
     cmd.envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -909,10 +886,7 @@ fn sigint_and_sigterm_stop_a_run_with_exit_130() {
             read_head(&mut s);
             thread::sleep(Duration::from_secs(25));
         });
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_medusa-conformance"));
-        for v in VARS {
-            cmd.env_remove(v);
-        }
+        let mut cmd = support::binary();
         for (k, v) in url_env(&format!("http://127.0.0.1:{port}")) {
             cmd.env(k, v);
         }

@@ -5,12 +5,12 @@
 //! 2, and prints no secret but the generated credentials, once.
 
 mod serve_support;
+mod support;
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::process::Command;
 
 use base64::Engine as _;
-use serve_support::{BIN, Serve, http, listening, set_faults};
+use serve_support::{Serve, http, listening, set_faults};
 
 #[test]
 fn serve_answers_logs_and_stops_on_sigterm_with_the_port_free() {
@@ -206,13 +206,7 @@ fn the_fault_switch_refuses_peers_that_are_not_loopback() {
 }
 
 fn serve_exit(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .env_remove("MEDUSA_REFERENCE_ADMIN_PASSWORD")
-        .env_remove("MEDUSA_REFERENCE_API_TOKEN")
-        .output()
-        .unwrap();
+    let out = support::binary().arg("serve").args(args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

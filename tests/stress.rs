@@ -6,22 +6,15 @@
 //! percentiles. Nothing here depends on timing: the counts and the lines
 //! are compared, never a time.
 
-use std::process::{Command, Output};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+use std::process::Output;
 
 /// The logout and whoami scenarios: concurrent sessions of one user.
 const SESSIONS: &str = "@logout or @whoami";
 
 fn run(args: &[&str], faults: &str) -> (Option<i32>, String) {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") {
-            cmd.env_remove(k);
-        }
-    }
-    let Output { status, stdout, .. } = cmd
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let Output { status, stdout, .. } = support::binary()
         .env("MEDUSA_TARGET", "reference")
         .env("MEDUSA_REFERENCE_FAULTS", faults)
         .env("MEDUSA_COLOR", "never")

@@ -2,7 +2,9 @@
 //! plain-HTTP loopback server that echoes what reaches it (no engine needed),
 //! and in front of the reference backend with the harness binary.
 
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Stdio;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,6 +13,7 @@ use axum::response::IntoResponse;
 use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 use medusa_conformance::target::tls_proxy::TlsProxy;
 use serde_json::{Value, json};
+use support::console;
 use url::Url;
 
 /// Echoes the request as JSON, with a cookie and the hop-by-hop headers a
@@ -180,16 +183,12 @@ async fn the_harness_trusts_the_proxy_only_with_its_ca() {
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, proxy.ca_pem()).unwrap();
     let run = |with_ca: bool| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_medusa-conformance"));
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("MEDUSA_")) {
-            cmd.env_remove(k);
-        }
+        let mut cmd = support::binary();
         cmd.env("MEDUSA_BASE_URL", proxy.base_url().as_str())
             .env("MEDUSA_ADMIN_EMAIL", &cfg.admin_email)
             .env("MEDUSA_ADMIN_PASSWORD", cfg.admin_password.expose())
             .env("MEDUSA_API_TOKEN", cfg.api_token.expose())
             .env("MEDUSA_TAGS", "@login")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null());
         if with_ca {
             cmd.env("MEDUSA_CA_CERT", &ca);
@@ -202,21 +201,14 @@ async fn the_harness_trusts_the_proxy_only_with_its_ca() {
             .await
             .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    let text = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
-    assert_eq!(without.status.code(), Some(3), "{}", text(&without));
+    assert_eq!(without.status.code(), Some(3), "{}", console(&without));
     assert!(
-        text(&without).contains("MEDUSA_CA_CERT"),
+        console(&without).contains("MEDUSA_CA_CERT"),
         "{}",
-        text(&without)
+        console(&without)
     );
-    assert_eq!(with.status.code(), Some(1), "{}", text(&with));
-    let with = text(&with);
+    assert_eq!(with.status.code(), Some(1), "{}", console(&with));
+    let with = console(&with);
     assert!(with.contains(" passed, "), "{with}");
     assert!(
         with.contains("it is not Secure although the backend is served over https"),

@@ -31,14 +31,16 @@ pub struct RetriedRequest {
 /// The scenario name of the preflight request's retry record.
 pub const PREFLIGHT: &str = "(preflight, before the scenarios)";
 
+/// `, features/x.feature:12` after a scenario's name in a one-line
+/// description, or nothing for a record of no scenario.
+fn at(key: Option<&ScenarioKey>) -> String {
+    key.map(|k| format!(", {k}")).unwrap_or_default()
+}
+
 impl RetriedRequest {
     /// One line for the console and the reports.
     pub fn describe(&self) -> String {
-        let at = self
-            .key
-            .as_ref()
-            .map(|k| format!(", {k}"))
-            .unwrap_or_default();
+        let at = at(self.key.as_ref());
         format!(
             "retried: {} was sent {} more time(s) after transport errors (scenario: {}{at})",
             self.request, self.retries, self.scenario
@@ -79,11 +81,7 @@ pub struct ReusedAnswer {
 impl ReusedAnswer {
     /// One line for the reports.
     pub fn describe(&self) -> String {
-        let at = self
-            .key
-            .as_ref()
-            .map(|k| format!(", {k}"))
-            .unwrap_or_default();
+        let at = at(self.key.as_ref());
         format!(
             "same request as the previous step on this dialect: {} was not sent again, its answer is checked (scenario: {}{at})",
             self.request, self.scenario
@@ -702,6 +700,43 @@ mod tests {
         assert_eq!(relative_path("/q/a.feature", "/p"), "q/a.feature");
         let key = ScenarioKey::new(Some(Path::new("/p/features/a.feature")), 12, "/p");
         assert_eq!(key.to_string(), "features/a.feature:12");
+    }
+
+    #[test]
+    fn a_retry_and_a_reused_answer_name_their_scenario_and_its_place() {
+        let key = Some(ScenarioKey {
+            path: "features/a.feature".into(),
+            line: 7,
+        });
+        let retried = |key| RetriedRequest {
+            scenario: "S".into(),
+            key,
+            request: "GET /admin/auth".into(),
+            retries: 2,
+            errors: Vec::new(),
+        };
+        assert_eq!(
+            retried(key.clone()).describe(),
+            "retried: GET /admin/auth was sent 2 more time(s) after transport errors \
+             (scenario: S, features/a.feature:7)"
+        );
+        assert_eq!(
+            retried(None).describe(),
+            "retried: GET /admin/auth was sent 2 more time(s) after transport errors \
+             (scenario: S)"
+        );
+        let reused = |key| ReusedAnswer {
+            scenario: "S".into(),
+            key,
+            request: "POST /auth/user/emailpass".into(),
+        };
+        let says = "same request as the previous step on this dialect: POST \
+                    /auth/user/emailpass was not sent again, its answer is checked (scenario: S";
+        assert_eq!(
+            reused(key).describe(),
+            format!("{says}, features/a.feature:7)")
+        );
+        assert_eq!(reused(None).describe(), format!("{says})"));
     }
 
     #[test]

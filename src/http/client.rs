@@ -444,19 +444,24 @@ mod tests {
         assert_eq!(join(&base, "/admin/auth").as_str(), "http://h:1/admin/auth");
     }
 
-    #[test]
-    fn each_dialect_writes_the_api_token_its_way() {
-        use crate::core::contract::{V1, V2};
-        use crate::core::redact::Secret;
-        let settings = ClientSettings {
+    /// A client's settings for tests that send nothing: no retry, short
+    /// timeouts, a host that is never reached.
+    fn settings() -> ClientSettings {
+        ClientSettings {
             base_url: Url::parse("http://h:1").unwrap(),
             ca_cert_pem: None,
             connect_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
             max_retries: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn each_dialect_writes_the_api_token_its_way() {
+        use crate::core::contract::{V1, V2};
+        use crate::core::redact::Secret;
         let token = Auth::ApiToken(Secret::new("sk_abc"));
-        let v1 = Client::new(&settings, &V1).unwrap();
+        let v1 = Client::new(&settings(), &V1).unwrap();
         assert_eq!(
             v1.auth_headers(&token),
             vec![("x-medusa-access-token".to_owned(), "sk_abc".to_owned())]
@@ -472,14 +477,7 @@ mod tests {
     /// A v2 client, and the exchange of a token request it sent with
     /// password `pw` (refused).
     fn v2_token_request(pw: &str) -> (Client, Exchange) {
-        let settings = ClientSettings {
-            base_url: Url::parse("http://h:1").unwrap(),
-            ca_cert_pem: None,
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(1),
-            max_retries: 0,
-        };
-        let v2 = Client::new(&settings, &crate::core::contract::V2).unwrap();
+        let v2 = Client::new(&settings(), &crate::core::contract::V2).unwrap();
         let p = v2
             .prepare(Call::GetToken, &Auth::None, &body(pw), &Extra::default())
             .unwrap();

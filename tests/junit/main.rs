@@ -11,14 +11,15 @@
 //! Needs nothing installed: the unit tests at the bottom prove the checker
 //! can go red.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 use std::collections::HashSet;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
 use roxmltree::{Document, Node};
-
-const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+use support::{console, scratch};
 
 /// What an element of the schema may hold.
 struct Rule {
@@ -280,26 +281,9 @@ fn check(xml: &str) {
     );
 }
 
-/// A fresh folder for one test's reports.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "medusa-conformance-junit-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// Runs the binary with only `vars` of the MEDUSA_* environment set.
 fn run(vars: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MEDUSA_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::binary();
     // The reference speaks v1: its @v2 scenarios would be left out.
     cmd.env("MEDUSA_TAGS", "not @v2");
     // The scenario suites are what these tests count; the advisories'
@@ -307,14 +291,6 @@ fn run(vars: &[(&str, &str)], args: &[&str]) -> Output {
     cmd.env("MEDUSA_ADVISORIES", "off");
     cmd.envs(vars.iter().copied()).args(args);
     cmd.output().expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// How many elements named `name` `xml` holds.
@@ -325,7 +301,7 @@ fn count(xml: &str, name: &str) -> usize {
 
 #[test]
 fn a_passing_run_writes_a_valid_report() {
-    let dir = scratch("pass");
+    let dir = scratch("junit", "pass");
     let junit = dir.join("junit.xml");
     let json = dir.join("cucumber.json");
     let out = run(
@@ -335,7 +311,7 @@ fn a_passing_run_writes_a_valid_report() {
         ],
         &["--junit", junit.to_str().unwrap()],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", console(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
     assert_eq!(count(&xml, "testcase"), 76, "{xml}");
@@ -345,12 +321,12 @@ fn a_passing_run_writes_a_valid_report() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v.as_array().map(Vec::len), Some(9), "one entry per feature");
-    assert!(text(&out).contains("report: JUnit XML written to"));
+    assert!(console(&out).contains("report: JUnit XML written to"));
 }
 
 #[test]
 fn advisories_are_a_valid_suite_of_their_own() {
-    let dir = scratch("advisories");
+    let dir = scratch("junit", "advisories");
     let junit = dir.join("junit.xml");
     let out = run(
         &[
@@ -359,7 +335,7 @@ fn advisories_are_a_valid_suite_of_their_own() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(5), "{}", console(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
     assert_eq!(count(&xml, "testsuite"), 10, "{xml}");
@@ -370,7 +346,7 @@ fn advisories_are_a_valid_suite_of_their_own() {
 
 #[test]
 fn a_failing_run_writes_a_valid_report_with_failures() {
-    let dir = scratch("fail");
+    let dir = scratch("junit", "fail");
     let junit = dir.join("junit.xml");
     let out = run(
         &[
@@ -383,7 +359,7 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", console(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
     assert_eq!(count(&xml, "testcase"), 76, "{xml}");
@@ -403,7 +379,7 @@ fn a_failing_run_writes_a_valid_report_with_failures() {
         );
         assert!(body.contains(message), "the full report follows: {body}");
     }
-    let conformance = text(&out);
+    let conformance = console(&out);
     let failed_in_console = conformance
         .lines()
         .filter(|l| l.starts_with("FAIL  "))
@@ -421,7 +397,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     let server = rt
         .block_on(ReferenceServer::start(rc.clone()))
         .expect("reference backend");
-    let dir = scratch("left-out");
+    let dir = scratch("junit", "left-out");
     let junit = dir.join("junit.xml");
     let json = dir.join("cucumber.json");
     let out = run(
@@ -439,7 +415,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
             json.to_str().unwrap(),
         ],
     );
-    let console = text(&out);
+    let console = console(&out);
     assert_eq!(out.status.code(), Some(0), "{console}");
     assert!(
         console.contains("conformance: 69 passed, 0 failed, 0 skipped, 7 left out"),
@@ -514,7 +490,7 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
 
 #[test]
 fn an_undefined_step_fails_the_run_and_the_report() {
-    let dir = scratch("undefined");
+    let dir = scratch("junit", "undefined");
     let features = dir.join("features");
     std::fs::create_dir_all(&features).unwrap();
     std::fs::write(
@@ -530,7 +506,7 @@ fn an_undefined_step_fails_the_run_and_the_report() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", console(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
     assert_eq!(count(&xml, "testcase"), 1, "{xml}");
@@ -541,7 +517,7 @@ fn an_undefined_step_fails_the_run_and_the_report() {
 
 #[test]
 fn a_feature_that_does_not_parse_is_an_error_case() {
-    let dir = scratch("parse");
+    let dir = scratch("junit", "parse");
     let features = dir.join("features");
     std::fs::create_dir_all(&features).unwrap();
     std::fs::write(features.join("broken.feature"), "Feature: broken\n  Scenario: no steps\n    Givn a typo outside any keyword\n  Examples without outline\n").unwrap();
@@ -553,7 +529,7 @@ fn a_feature_that_does_not_parse_is_an_error_case() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", console(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     check(&xml);
     assert_eq!(count(&xml, "error"), 1, "{xml}");
@@ -561,16 +537,16 @@ fn a_feature_that_does_not_parse_is_an_error_case() {
 
 #[test]
 fn a_report_path_that_cannot_be_written_is_a_setup_error() {
-    let dir = scratch("bad-path");
+    let dir = scratch("junit", "bad-path");
     let blocker = dir.join("file");
     std::fs::write(&blocker, "").unwrap();
     let bad = blocker.join("junit.xml");
     let out = run(&[], &["--junit", bad.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", console(&out));
     assert!(
-        text(&out).contains("cannot write the JUnit report"),
+        console(&out).contains("cannot write the JUnit report"),
         "{}",
-        text(&out)
+        console(&out)
     );
 }
 

@@ -1,17 +1,15 @@
 //! A `medusa-conformance serve` child process for the tests: started from
 //! the built binary with only the environment a test gives it, its stdout
-//! and stderr collected line by line, stopped by a signal.
+//! and stderr collected line by line, stopped by a signal. Declared beside
+//! `mod support;`, whose `binary()` it starts.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 
 /// Bound on anything a loaded 2-core machine does in well under a second.
 pub const LIMIT: Duration = Duration::from_secs(60);
@@ -40,14 +38,10 @@ impl Serve {
     /// Starts `serve ARGS` with the variables `envs` (no other `MEDUSA_*`)
     /// and waits for the line saying where it listens.
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Serve {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("serve").args(args);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("MEDUSA_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.envs(envs.iter().copied())
+        let mut cmd = crate::support::binary();
+        cmd.arg("serve")
+            .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -5,8 +5,57 @@
 
 use std::io::Read as _;
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::Duration;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
+
+/// `cmd` without any `MEDUSA_*` variable of the test's own environment, so
+/// that a developer's settings never reach a case: it gets only what the
+/// test gives it.
+pub fn without_medusa_env(cmd: &mut Command) -> &mut Command {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MEDUSA_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// The binary as the tests run it: from the package root, with neither a
+/// `MEDUSA_*` variable nor `NO_COLOR` of the test's own environment.
+/// (`NO_COLOR` only counts when stdout is a terminal, as in
+/// `tests/console.rs`; a test that pipes stdout sees no difference.)
+pub fn binary() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    without_medusa_env(&mut cmd).env_remove("NO_COLOR");
+    cmd
+}
+
+/// A new empty folder `medusa-conformance-BINARY-NAME-PID` in the temp
+/// directory: each test binary passes its own `binary` and each test its
+/// own `name`, so tests running at once never share one.
+pub fn scratch(binary: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "medusa-conformance-{binary}-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A finished run's stdout followed by its stderr.
+pub fn console(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
 
 /// Reads one whole HTTP request (head and Content-Length body).
 pub fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
