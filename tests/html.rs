@@ -167,7 +167,6 @@ fn a_failing_run_has_a_readable_self_contained_report() {
         diffs > 0,
         "no failure shows the other user's e-mail as a diff"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -181,7 +180,6 @@ fn a_passing_run_has_no_failure_section() {
     assert!(doc.select(&sel("nav.failures")).next().is_none());
     assert_eq!(doc.select(&sel("details.scenario.passed")).count(), 76);
     assert_eq!(doc.select(&sel("pre.report")).count(), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- same-named scenarios in two files, one retried --------------------
@@ -276,7 +274,6 @@ fn same_named_scenarios_in_two_files_never_mix() {
     twins_in_junit(&std::fs::read_to_string(&junit).unwrap());
     twins_in_json(&std::fs::read_to_string(&json).unwrap());
     twins_in_html(&std::fs::read_to_string(&html).unwrap());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn twins_in_junit(xml: &str) {

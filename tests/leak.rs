@@ -172,7 +172,6 @@ fn run(name: &str, faults: &str) -> (Option<i32>, Vec<(String, String)>) {
         ("Cucumber JSON".to_owned(), read(&json)),
         ("HTML".to_owned(), read(&html)),
     ];
-    let _ = std::fs::remove_dir_all(&dir);
     (out.status.code(), outputs)
 }
 

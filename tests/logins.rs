@@ -76,7 +76,6 @@ fn a_v2_run_checks_each_password_once_and_says_which_answers_it_checked_again() 
     let junit = std::fs::read_to_string(&junit).unwrap();
     let json = std::fs::read_to_string(&json).unwrap();
     let html = std::fs::read_to_string(&html).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 
     // JUnit: in the system-out of each row of the outline, and nowhere else.
     let doc = roxmltree::Document::parse(&junit).expect("well-formed XML");

@@ -37,15 +37,36 @@ pub fn binary() -> Command {
 
 /// A new empty folder `medusa-conformance-BINARY-NAME-PID` in the temp
 /// directory: each test binary passes its own `binary` and each test its
-/// own `name`, so tests running at once never share one.
-pub fn scratch(binary: &str, name: &str) -> PathBuf {
+/// own `name`, so tests running at once never share one. Removed when the
+/// returned guard drops, unless the test is failing.
+pub fn scratch(binary: &str, name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!(
         "medusa-conformance-{binary}-{name}-{}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    Scratch(dir)
+}
+
+/// A test's scratch folder: removed when the test ends, kept when it
+/// fails (its reports are the evidence). Each test process makes its own,
+/// so a stress run of thousands of processes must not leave them behind.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// A finished run's stdout followed by its stderr.
