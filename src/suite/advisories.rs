@@ -172,9 +172,7 @@ async fn session_fixation(p: &Probe<'_>) -> Option<()> {
 async fn admin_token(p: &Probe<'_>) -> Option<Secret> {
     p.token
         .get_or_init(|| async {
-            let ctx = p.ctx;
-            let shared = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
-            match shared.token.get() {
+            match p.ctx.admin_login().token.get() {
                 Some(token) => Some(token.clone()),
                 None => fresh_token(p).await,
             }

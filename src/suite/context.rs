@@ -131,6 +131,11 @@ impl SuiteContext {
         self.reused.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
+    /// The admin's shared login of this run (see [`TokenCache`]).
+    pub fn admin_login(&self) -> Arc<SharedLogin> {
+        self.tokens.cell(&self.admin_email, &self.admin_password)
+    }
+
     /// Notes that `check` failed in `scenario`.
     pub fn record_failure(&self, scenario: &str, check: &str) {
         if let Ok(mut f) = self.failures.lock() {

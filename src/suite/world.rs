@@ -222,19 +222,27 @@ impl AuthWorld {
                 errors: sent.retry_errors,
             });
         }
+        self.keep_checked(sent.exchange)?;
+        Ok(self.last.as_ref().expect("just set"))
+    }
+
+    /// Keeps `ex` as the scenario's last answer, then runs the two checks
+    /// every answer gets: the secret-echo check, then the route row.
+    fn keep_checked(&mut self, ex: Exchange) -> Result<(), StepFailure> {
+        let ctx = self.ctx();
+        let dialect = ctx.client.dialect();
         let echoed = echoed_secret(
-            &sent.exchange,
+            &ex,
             &ctx.admin_password,
             ctx.api_token.as_ref(),
-            ctx.client.dialect().api_token_header,
+            dialect.api_token_header,
         );
-        let row = answer::route_row(ctx.client.dialect(), &sent.exchange);
-        self.last = Some(sent.exchange);
+        let row = answer::route_row(dialect, &ex);
+        self.last = Some(ex);
         if let Some(f) = echoed {
             return Err(self.fail(f));
         }
-        row.map_err(|f| self.fail(f))?;
-        Ok(self.last.as_ref().expect("just set"))
+        row.map_err(|f| self.fail(f))
     }
 
     /// Logs in with `body` as the dialect does it: v1 posts the
@@ -311,19 +319,7 @@ impl AuthWorld {
             key: self.key.clone(),
             request: earlier.request_line(),
         });
-        let dialect = ctx.client.dialect();
-        let echoed = echoed_secret(
-            &earlier,
-            &ctx.admin_password,
-            ctx.api_token.as_ref(),
-            dialect.api_token_header,
-        );
-        let row = answer::route_row(dialect, &earlier);
-        self.last = Some(earlier.clone());
-        if let Some(f) = echoed {
-            return Err(self.fail(f));
-        }
-        row.map_err(|f| self.fail(f))?;
+        self.keep_checked(earlier.clone())?;
         Ok(earlier)
     }
 
@@ -349,7 +345,7 @@ impl AuthWorld {
     /// is sound). Scenarios waiting for that first login wait for it.
     pub(super) async fn admin_token(&mut self, what: &str) -> Result<Secret, StepFailure> {
         let ctx = self.ctx();
-        let cell = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
+        let cell = ctx.admin_login();
         let me = &mut *self;
         let token = cell
             .token
@@ -438,8 +434,7 @@ impl AuthWorld {
         if !self.ctx().client.dialect().session_from_token {
             return self.user_of_login(ex, body).await;
         }
-        let ctx = self.ctx();
-        let cell = ctx.tokens.cell(&ctx.admin_email, &ctx.admin_password);
+        let cell = self.ctx().admin_login();
         let me = &mut *self;
         Ok(cell
             .user
