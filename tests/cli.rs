@@ -538,10 +538,9 @@ fn a_listing_with_a_feature_that_does_not_parse_is_red() {
 
 #[test]
 fn require_all_turns_left_out_scenarios_red_by_variable_or_flag() {
-    use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    use medusa_conformance::target::reference::ReferenceConfig;
     let cfg = ReferenceConfig::random();
-    let server = rt.block_on(ReferenceServer::start(cfg.clone())).unwrap();
+    let (_rt, server) = support::reference(&cfg);
     let url = server.base_url().to_string();
     // No API token: whoami's two @api-token scenarios are left out.
     let base = [

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
+use medusa_conformance::target::reference::ReferenceConfig;
 use scraper::{ElementRef, Html, Selector};
 use support::{console, scratch};
 
@@ -241,11 +241,8 @@ const TWIN_B: &str = "Feature: Twin B\n\n  Scenario: The twin\n    When I log in
 
 #[test]
 fn same_named_scenarios_in_two_files_never_mix() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig::random();
-    let backend = rt
-        .block_on(ReferenceServer::start(rc.clone()))
-        .expect("reference backend");
+    let (_rt, backend) = support::reference(&rc);
     let upstream = backend.base_url().socket_addrs(|| None).unwrap()[0];
     let (port, dropped) = proxy(upstream, Duration::from_secs(60));
     let dir = scratch("html", "twins");

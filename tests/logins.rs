@@ -46,14 +46,11 @@ fn run(server: &ReferenceServer, rc: &ReferenceConfig, vars: &[(&str, &str)]) ->
 
 #[test]
 fn a_v2_run_checks_each_password_once_and_says_which_answers_it_checked_again() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig {
         v2: true,
         ..ReferenceConfig::random()
     };
-    let server = rt
-        .block_on(ReferenceServer::start(rc.clone()))
-        .expect("reference backend");
+    let (_rt, server) = support::reference(&rc);
     let dir = scratch("logins", "v2");
     let (junit, json, html) = (dir.join("j.xml"), dir.join("c.json"), dir.join("r.html"));
     let out = run(
@@ -131,11 +128,8 @@ fn a_v2_run_checks_each_password_once_and_says_which_answers_it_checked_again() 
 
 #[test]
 fn v1_sends_the_login_and_the_token_request_of_each_row() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig::random();
-    let server = rt
-        .block_on(ReferenceServer::start(rc.clone()))
-        .expect("reference backend");
+    let (_rt, server) = support::reference(&rc);
     let out = run(
         &server,
         &rc,

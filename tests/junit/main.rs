@@ -17,7 +17,7 @@ mod support;
 use std::collections::HashSet;
 use std::process::Output;
 
-use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
+use medusa_conformance::target::reference::ReferenceConfig;
 use roxmltree::{Document, Node};
 use support::{console, scratch};
 
@@ -392,11 +392,8 @@ fn left_out_scenarios_are_skipped_test_cases_and_the_gate_stays_green() {
     // A URL target without MEDUSA_API_TOKEN leaves the @api-token
     // scenarios out (its JWT secret and admin origin are given, so only
     // those); the embedded reference backend plays the server.
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rc = ReferenceConfig::random();
-    let server = rt
-        .block_on(ReferenceServer::start(rc.clone()))
-        .expect("reference backend");
+    let (_rt, server) = support::reference(&rc);
     let dir = scratch("junit", "left-out");
     let junit = dir.join("junit.xml");
     let json = dir.join("cucumber.json");

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use medusa_conformance::target::reference::{ReferenceConfig, ReferenceServer};
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_medusa-conformance");
 
@@ -67,6 +69,16 @@ impl Drop for Scratch {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// The embedded reference backend seeded with `rc`, and the runtime that
+/// serves it: keep both for as long as the test talks to it.
+pub fn reference(rc: &ReferenceConfig) -> (tokio::runtime::Runtime, ReferenceServer) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(ReferenceServer::start(rc.clone()))
+        .expect("reference backend");
+    (rt, server)
 }
 
 /// A finished run's stdout followed by its stderr.
